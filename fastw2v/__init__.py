@@ -1,0 +1,25 @@
+"""fastw2v: a Numba-compiled, high-throughput word2vec trainer (skip-gram and CBOW).
+
+>>> import fastw2v
+>>> emb = fastw2v.train("text8")              # doctest: +SKIP
+>>> emb.most_similar("king", topn=5)          # doctest: +SKIP
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["train", "Embeddings", "TrainConfig", "__version__"]
+
+
+def __getattr__(name):
+    # Imported lazily so that `import fastw2v` (e.g. for the CLI's --help) does not pay for numba.
+    if name == "train":
+        from .api import train
+        return train
+    if name == "Embeddings":
+        from .embeddings import Embeddings
+        return Embeddings
+    if name == "TrainConfig":
+        from .config import TrainConfig
+        return TrainConfig
+    raise AttributeError(f"module 'fastw2v' has no attribute {name!r}")

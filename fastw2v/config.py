@@ -1,0 +1,141 @@
+"""The frozen, validated set of training parameters, saved with every model."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from dataclasses import dataclass, fields
+from typing import Any, Mapping, Optional
+
+#: Upper bounds that catch typos (``dim=1000000``) rather than express hard limits of the method.
+MAX_DIM = 10_000
+MAX_WINDOW = 1_000
+MAX_NEGATIVE = 1_000
+MAX_EPOCHS = 100_000
+MAX_WORKERS = 1_024
+
+
+def default_workers() -> int:
+    """All cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS / Windows
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training parameters of a word2vec model.
+
+    Every field is checked when the object is built; a bad value raises ``ValueError`` that names
+    the parameter and the allowed range. The config is stored next to the vectors of a saved model.
+
+    Parameters
+    ----------
+    dim : int
+        Dimensionality of the word vectors, 1..10000.
+    window : int
+        Maximum distance between the center word and a context word, 1..1000. As in word2vec.c the
+        effective window of each center word is drawn uniformly from 1..window.
+    negative : int
+        Number of negative samples per positive example, 1..1000.
+    sample : float
+        Subsampling threshold ``t`` for frequent words (>= 0; 0 disables). A word of relative
+        frequency ``f`` is kept with probability ``(sqrt(f/t) + 1) * t / f`` (word2vec.c).
+    min_count : int
+        Words occurring fewer times are dropped from the vocabulary (>= 1).
+    max_vocab_size : int or None
+        While counting, prune the rarest words whenever more than this many distinct words are held,
+        so memory stays bounded on huge corpora (None: no limit).
+    epochs : int
+        Passes over the corpus, 1..100000.
+    alpha, min_alpha : float
+        The learning rate decays linearly from ``alpha`` to ``min_alpha`` over all epochs;
+        ``0 < min_alpha <= alpha <= 10`` (``min_alpha`` may be 0).
+    sg : bool
+        True for skip-gram, False for CBOW (mean of the context vectors).
+    ns_exponent : float
+        Negatives are drawn with probability proportional to ``count ** ns_exponent``, in [-10, 10].
+    workers : int
+        Worker threads, 1..1024. Default: all cores available to the process.
+    seed : int
+        Seed of the weight initialisation and of every thread's random number generator, 0..2**63-1.
+    """
+
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    sample: float = 1e-3
+    min_count: int = 5
+    max_vocab_size: Optional[int] = None
+    epochs: int = 5
+    alpha: float = 0.025
+    min_alpha: float = 0.0001
+    sg: bool = True
+    ns_exponent: float = 0.75
+    workers: int = dataclasses.field(default_factory=default_workers)
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        _check_int("dim", self.dim, 1, MAX_DIM)
+        _check_int("window", self.window, 1, MAX_WINDOW)
+        _check_int("negative", self.negative, 1, MAX_NEGATIVE)
+        _check_float("sample", self.sample, 0.0, 1.0)
+        _check_int("min_count", self.min_count, 1, 2**62)
+        if self.max_vocab_size is not None:
+            _check_int("max_vocab_size", self.max_vocab_size, 1, 2**62)
+        _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
+        _check_float("alpha", self.alpha, 0.0, 10.0, low_open=True)
+        _check_float("min_alpha", self.min_alpha, 0.0, self.alpha,
+                     high_name="alpha")
+        if not isinstance(self.sg, (bool, int)) or self.sg not in (0, 1):
+            raise ValueError(f"sg must be True (skip-gram) or False (CBOW), got {self.sg!r}")
+        object.__setattr__(self, "sg", bool(self.sg))
+        _check_float("ns_exponent", self.ns_exponent, -10.0, 10.0)
+        _check_int("workers", self.workers, 1, MAX_WORKERS)
+        _check_int("seed", self.seed, 0, 2**63 - 1)
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TrainConfig":
+        """Build from a saved dict; unknown keys are an error, missing keys take defaults."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown training parameter(s): {', '.join(unknown)}")
+        return cls(**dict(data))
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int,)) and not _is_integral(value):
+        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    if not low <= int(value) <= high:
+        raise ValueError(f"{name} must be in [{low}, {high}], got {value!r}")
+
+
+def _is_integral(value: Any) -> bool:
+    try:
+        import numpy as np
+        return isinstance(value, np.integer)
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def _check_float(name: str, value: Any, low: float, high: float, *, low_open: bool = False,
+                 high_name: Optional[str] = None) -> None:
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    upper = f"{high_name} ({high:g})" if high_name else f"{high:g}"
+    bracket = "(" if low_open else "["
+    if not math.isfinite(x) or x < low or (low_open and x == low) or x > high:
+        raise ValueError(f"{name} must be in {bracket}{low:g}, {upper}], got {value!r}")
