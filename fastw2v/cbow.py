@@ -1,0 +1,99 @@
+"""CBOW with negative sampling: the njit driver that trains one shard of the token stream.
+
+For every kept center word ``w`` a reduced window ``b`` is drawn uniformly from ``1..window``. The
+hidden vector is the *mean* ``h = (1/m) sum_c syn0[c]`` of the ``m`` context vectors within ``b``
+positions in the same sentence; the positive target is ``w`` and ``negative`` targets are drawn
+from the alias table. Loss and gradient ``dL/dh`` are derived in :mod:`fastw2v.sgd`.
+
+The exact gradient of each context vector would be ``(1/m) dL/dh``. Like word2vec.c and gensim
+(``cbow_mean=1``) we add the full ``-alpha dL/dh`` to every context vector instead; keeping the
+reference implementations' update means their learning rates carry over unchanged.
+
+Hogwild races (see :mod:`fastw2v.sgd`) are tolerated on ``syn0`` and ``syn1``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._numba import inline_kernel, kernel
+from .blocks import (STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, carry_over, draw_targets,
+                     fill_block, publish_progress)
+from .rng import below, next_u64
+from .sgd import ns_update
+
+
+@inline_kernel
+def cbow_update(syn0, syn1, context_ids, lo, hi, skip, targets, n_targets, alpha,
+                sig_table, logsig_table, neu1, neu1e):
+    """One CBOW example: contexts ``context_ids[lo:hi]`` except position ``skip``; returns the loss.
+
+    Returns 0 and changes nothing when there is no context word.
+    """
+    dim = syn0.shape[1]
+    m = 0
+    for d in range(dim):
+        neu1[d] = 0.0
+        neu1e[d] = 0.0
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        c = context_ids[j]
+        for d in range(dim):
+            neu1[d] += syn0[c, d]
+        m += 1
+    if m == 0:
+        return 0.0
+    inv_m = np.float32(1.0) / np.float32(m)
+    for d in range(dim):
+        neu1[d] *= inv_m
+    loss = ns_update(neu1, syn1, targets, n_targets, alpha, sig_table, logsig_table, neu1e)
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        c = context_ids[j]
+        for d in range(dim):
+            syn0[c, d] += neu1e[d]
+    return loss
+
+
+@kernel
+def train_cbow_shard(tokens, start, end, syn0, syn1,
+                     sig_table, logsig_table, keep_threshold, ns_threshold, ns_alias,
+                     window, negative, alpha0, min_alpha, total_words,
+                     progress, slot, stop_flag, stats, state, buf, targets, neu1, neu1e):
+    """Train CBOW on ``tokens[start:end]``.
+
+    Parameters are those of :func:`fastw2v.skipgram.train_skipgram_shard`, plus ``neu1``
+    (float32[dim]), this thread's scratch for the mean context vector.
+    """
+    pos = start
+    n = 0
+    first = 0
+    loss = 0.0
+    examples = 0
+    kept = 0
+    while pos < end and stop_flag[0] == 0:
+        pos, n_new, sentence_over, words = fill_block(tokens, pos, end, buf, n, keep_threshold,
+                                                      state)
+        kept += n_new - n
+        n = n_new
+        alpha = publish_progress(progress, slot, words, alpha0, min_alpha, total_words)
+        stop = n if sentence_over else n - window
+        for i in range(first, stop):
+            b = 1 + below(next_u64(state), window)
+            lo = max(0, i - b)
+            hi = min(n, i + b + 1)
+            if hi - lo <= 1:
+                continue  # a one-word sentence has no context
+            n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
+            loss += cbow_update(syn0, syn1, buf, lo, hi, i, targets, n_targets, alpha,
+                                sig_table, logsig_table, neu1, neu1e)
+            examples += 1
+        if sentence_over:
+            n = 0
+            first = 0
+        else:
+            n, first = carry_over(buf, n, stop, window)
+    stats[STAT_WORDS_KEPT] += kept
+    stats[STAT_EXAMPLES] += examples
+    stats[STAT_LOSS] += loss

@@ -1,0 +1,165 @@
+"""Slow, obviously correct reference code the njit kernels are tested against.
+
+Everything here is plain Python/NumPy in float64, written for clarity, not speed. The random stream
+is re-implemented with Python integers so a whole kernel run can be replayed draw for draw.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+MASK64 = (1 << 64) - 1
+XORSHIFT_MULTIPLIER = 0x2545F4914F6CDD1D
+ONE32 = 1 << 32
+MAX_EXP = 6.0
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def table_sigmoid(f, sig_table):
+    """The tabulated sigmoid the kernels use: saturate beyond +-MAX_EXP, else the bin's value."""
+    if f >= MAX_EXP:
+        return 1.0
+    if f <= -MAX_EXP:
+        return 0.0
+    size = len(sig_table)
+    i = min(int((f + MAX_EXP) * (size / (2 * MAX_EXP))), size - 1)
+    return float(sig_table[i])
+
+
+def ns_loss(h, out_vectors, labels):
+    """Negative-sampling loss -sum_k log s((2 y_k - 1) h . v_k) with the exact sigmoid."""
+    total = 0.0
+    for v, y in zip(out_vectors, labels):
+        f = float(np.dot(h, v))
+        total -= math.log(sigmoid(f) if y == 1 else sigmoid(-f))
+    return total
+
+
+def ns_gradients(h, out_vectors, labels):
+    """Analytic gradients of :func:`ns_loss`: (dL/dh, [dL/dv_k])."""
+    dh = np.zeros_like(h, dtype=np.float64)
+    dv = []
+    for v, y in zip(out_vectors, labels):
+        err = y - sigmoid(float(np.dot(h, v)))
+        dh -= err * v
+        dv.append(-err * h)
+    return dh, dv
+
+
+def ns_step(h, syn1, targets, alpha, sig_table):
+    """One negative-sampling step in word2vec.c's order. Returns (new syn1 rows applied in place
+    to the float64 copy ``syn1``, accumulated gradient for h)."""
+    neu1e = np.zeros(len(h), dtype=np.float64)
+    for k, t in enumerate(targets):
+        label = 1.0 if k == 0 else 0.0
+        f = float(np.dot(h, syn1[t]))
+        g = (label - table_sigmoid(f, sig_table)) * alpha
+        neu1e += g * syn1[t]
+        syn1[t] = syn1[t] + g * h
+    return neu1e
+
+
+def skipgram_update(syn0, syn1, context, targets, alpha, sig_table):
+    """One skip-gram example on float64 copies; returns (syn0, syn1)."""
+    syn0 = syn0.astype(np.float64)
+    syn1 = syn1.astype(np.float64)
+    h = syn0[context].copy()
+    syn0[context] = h + ns_step(h, syn1, targets, alpha, sig_table)
+    return syn0, syn1
+
+
+def cbow_update(syn0, syn1, contexts, targets, alpha, sig_table):
+    """One CBOW example (mean of contexts; full neu1e added to every context, as word2vec.c)."""
+    syn0 = syn0.astype(np.float64)
+    syn1 = syn1.astype(np.float64)
+    h = np.mean([syn0[c] for c in contexts], axis=0)
+    neu1e = ns_step(h, syn1, targets, alpha, sig_table)
+    for c in contexts:
+        syn0[c] = syn0[c] + neu1e
+    return syn0, syn1
+
+
+class ReferenceRNG:
+    """xorshift64* on Python integers, the same stream as :mod:`fastw2v.rng`."""
+
+    def __init__(self, state: int):
+        self.x = int(state)
+
+    def next(self) -> int:
+        x = self.x
+        x ^= x >> 12
+        x ^= (x << 25) & MASK64
+        x ^= x >> 27
+        self.x = x
+        return (x * XORSHIFT_MULTIPLIER) & MASK64
+
+    def below(self, n: int) -> int:
+        return ((self.next() >> 32) * n) >> 32
+
+    def alias(self, threshold, alias) -> int:
+        r = self.next()
+        i = ((r >> 32) * len(threshold)) >> 32
+        return i if (r & 0xFFFFFFFF) < int(threshold[i]) else int(alias[i])
+
+    def keep(self, keep_threshold, w) -> bool:
+        t = int(keep_threshold[w])
+        if t >= ONE32:
+            return True
+        return (self.next() >> 32) < t
+
+
+def split_sentences(tokens):
+    sentences, cur = [], []
+    for w in tokens:
+        if w < 0:
+            if cur:
+                sentences.append(cur)
+            cur = []
+        else:
+            cur.append(int(w))
+    if cur:
+        sentences.append(cur)
+    return sentences
+
+
+def train_reference(tokens, syn0, syn1, *, sg, window, negative, alpha, keep_threshold,
+                    ns_threshold, ns_alias, sig_table, rng_state):
+    """A whole single-thread pass at constant ``alpha``, sentence by sentence, no blocks.
+
+    Returns float64 (syn0, syn1). Matches the kernels draw for draw when every sentence fits in one
+    block or when nothing is subsampled.
+    """
+    syn0 = syn0.astype(np.float64)
+    syn1 = syn1.astype(np.float64)
+    rng = ReferenceRNG(rng_state)
+    for sentence in split_sentences(tokens):
+        kept = [w for w in sentence if rng.keep(keep_threshold, w)]
+        for i, word in enumerate(kept):
+            b = 1 + rng.below(window)
+            lo, hi = max(0, i - b), min(len(kept), i + b + 1)
+            positions = [j for j in range(lo, hi) if j != i]
+            if sg:
+                for j in positions:
+                    targets = _targets(rng, word, negative, ns_threshold, ns_alias)
+                    h = syn0[kept[j]].copy()
+                    syn0[kept[j]] = h + ns_step(h, syn1, targets, alpha, sig_table)
+            elif positions:
+                targets = _targets(rng, word, negative, ns_threshold, ns_alias)
+                h = np.mean([syn0[kept[j]] for j in positions], axis=0)
+                neu1e = ns_step(h, syn1, targets, alpha, sig_table)
+                for j in positions:
+                    syn0[kept[j]] = syn0[kept[j]] + neu1e
+    return syn0, syn1
+
+
+def _targets(rng, word, negative, ns_threshold, ns_alias):
+    targets = [word]
+    for _ in range(negative):
+        neg = rng.alias(ns_threshold, ns_alias)
+        if neg != word:
+            targets.append(neg)
+    return targets

@@ -1,0 +1,254 @@
+"""The njit kernels against the NumPy reference, finite differences and the sampling formulas."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import reference as ref
+from fastw2v import tables
+from fastw2v.blocks import (BLOCK_TOKENS, PROGRESS_STRIDE, STAT_EXAMPLES, STATS_WIDTH,
+                            block_buffer_size, fill_block, publish_progress)
+from fastw2v.cbow import cbow_update, train_cbow_shard
+from fastw2v.rng import draw_alias_many, next_u64, thread_states
+from fastw2v.sgd import ns_update
+from fastw2v.skipgram import skipgram_update, train_skipgram_shard
+
+SIG, LOGSIG = tables.sigmoid_tables()
+
+
+def _weights(v=12, d=16, seed=0, scale=0.5):
+    rng = np.random.default_rng(seed)
+    syn0 = (rng.standard_normal((v, d)) * scale).astype(np.float32)
+    syn1 = (rng.standard_normal((v, d)) * scale).astype(np.float32)
+    return syn0, syn1
+
+
+# --- sigmoid table ----------------------------------------------------------------------------
+def test_sigmoid_table_close_to_exact_sigmoid():
+    xs = np.linspace(-tables.MAX_EXP + 1e-3, tables.MAX_EXP - 1e-3, 20001)
+    got = np.array([ref.table_sigmoid(x, SIG) for x in xs])
+    exact = 1 / (1 + np.exp(-xs))
+    bound = 0.25 * tables.MAX_EXP / tables.SIGMOID_TABLE_SIZE + 1e-7  # max slope * half bin
+    assert np.max(np.abs(got - exact)) <= bound
+    np.testing.assert_allclose(LOGSIG, np.log(SIG.astype(np.float64)), atol=1e-7)
+
+
+# --- single updates against the reference ---------------------------------------------------------
+@pytest.mark.parametrize("alpha", [0.025, 0.5])
+def test_skipgram_update_matches_reference(alpha):
+    syn0, syn1 = _weights()
+    targets = np.array([3, 7, 1, 9, 3], dtype=np.int64)  # a repeated negative is allowed
+    want0, want1 = ref.skipgram_update(syn0, syn1, 5, targets, alpha, SIG)
+    neu1e = np.zeros(syn0.shape[1], np.float32)
+    skipgram_update(syn0, syn1, 5, targets, len(targets), np.float32(alpha), SIG, LOGSIG, neu1e)
+    np.testing.assert_allclose(syn0, want0, atol=1e-6)
+    np.testing.assert_allclose(syn1, want1, atol=1e-6)
+
+
+def test_cbow_update_matches_reference():
+    syn0, syn1 = _weights(seed=1)
+    ctx = np.array([2, 4, 6, 8, 10], dtype=np.int32)
+    targets = np.array([6, 0, 11, 5], dtype=np.int64)
+    # contexts are positions 0..4 except position 2 (the center word itself)
+    want0, want1 = ref.cbow_update(syn0, syn1, [2, 4, 8, 10], targets, 0.05, SIG)
+    d = syn0.shape[1]
+    cbow_update(syn0, syn1, ctx, 0, 5, 2, targets, len(targets), np.float32(0.05), SIG, LOGSIG,
+                np.zeros(d, np.float32), np.zeros(d, np.float32))
+    np.testing.assert_allclose(syn0, want0, atol=1e-6)
+    np.testing.assert_allclose(syn1, want1, atol=1e-6)
+
+
+def test_ns_update_returns_the_loss():
+    syn0, syn1 = _weights(seed=2, scale=0.3)
+    targets = np.array([1, 2, 3], dtype=np.int64)
+    h = syn0[0].astype(np.float64)
+    want = ref.ns_loss(h, [syn1[t].astype(np.float64) for t in targets], [1, 0, 0])
+    got = ns_update(syn0[0].copy(), syn1.copy(), targets, 3, np.float32(0.0), SIG, LOGSIG,
+                    np.zeros(syn0.shape[1], np.float32))
+    assert got == pytest.approx(want, abs=3 * 3.7e-4 * 3)  # table error per term
+
+
+# --- gradient check ---------------------------------------------------------------------------------
+def test_reference_gradient_matches_finite_differences():
+    rng = np.random.default_rng(3)
+    h = rng.standard_normal(8) * 0.5
+    vs = [rng.standard_normal(8) * 0.5 for _ in range(4)]
+    labels = [1, 0, 0, 0]
+    dh, dv = ref.ns_gradients(h, vs, labels)
+    eps = 1e-6
+    for i in range(8):
+        e = np.zeros(8)
+        e[i] = eps
+        num = (ref.ns_loss(h + e, vs, labels) - ref.ns_loss(h - e, vs, labels)) / (2 * eps)
+        assert num == pytest.approx(dh[i], rel=1e-5, abs=1e-8)
+        for k in range(4):
+            vp = [v.copy() for v in vs]
+            vm = [v.copy() for v in vs]
+            vp[k][i] += eps
+            vm[k][i] -= eps
+            num = (ref.ns_loss(h, vp, labels) - ref.ns_loss(h, vm, labels)) / (2 * eps)
+            assert num == pytest.approx(dv[k][i], rel=1e-5, abs=1e-8)
+
+
+def test_kernel_step_is_minus_alpha_times_finite_difference_gradient():
+    """With a very fine sigmoid table, one kernel step equals -alpha * dL (checked numerically)."""
+    fine_sig, fine_logsig = tables.sigmoid_tables(1 << 22)
+    syn0, syn1 = _weights(v=6, d=8, seed=4, scale=0.4)
+    targets = np.array([1, 2, 3, 4], dtype=np.int64)
+    alpha = 1e-3
+    h0 = syn0[0].astype(np.float64)
+    vs = [syn1[t].astype(np.float64) for t in targets]
+    labels = [1, 0, 0, 0]
+    eps = 1e-6
+
+    def fd(vec_index, i):
+        def loss_with(delta):
+            h = h0.copy()
+            v = [x.copy() for x in vs]
+            if vec_index < 0:
+                h[i] += delta
+            else:
+                v[vec_index][i] += delta
+            return ref.ns_loss(h, v, labels)
+        return (loss_with(eps) - loss_with(-eps)) / (2 * eps)
+
+    new0, new1 = syn0.copy(), syn1.copy()
+    skipgram_update(new0, new1, 0, targets, 4, np.float32(alpha), fine_sig, fine_logsig,
+                    np.zeros(8, np.float32))
+    for i in range(8):
+        # h's step uses the outputs before their update: exactly -alpha * dL/dh
+        assert new0[0, i] - syn0[0, i] == pytest.approx(-alpha * fd(-1, i), rel=2e-3, abs=1e-8)
+        # the first target's step uses the original h: exactly -alpha * dL/dv
+        assert new1[1, i] - syn1[1, i] == pytest.approx(-alpha * fd(0, i), rel=2e-3, abs=1e-8)
+
+
+# --- samplers ------------------------------------------------------------------------------------------
+def test_alias_table_is_exact():
+    w = np.array([5.0, 1.0, 0.0, 3.0, 0.5, 10.0, 2.0])
+    thr, al = tables.alias_table(w)
+    np.testing.assert_allclose(tables.alias_probabilities(thr, al), w / w.sum(), atol=1e-9)
+
+
+def test_alias_draws_match_target_distribution():
+    counts = np.array([1000, 500, 300, 120, 80, 50, 20, 10, 5, 1], dtype=np.int64)
+    weights = tables.negative_weights(counts, 0.75)
+    p = weights / weights.sum()
+    thr, al = tables.alias_table(weights)
+    state = thread_states(1234, 1)[0]
+    out = np.empty(10**6, dtype=np.int64)
+    draw_alias_many(state, thr, al, out)
+    freq = np.bincount(out, minlength=len(p)) / out.size
+    # 10^6 draws: binomial standard error <= 5e-4; 5 sigma gives an explicit 2.5e-3 bound
+    np.testing.assert_allclose(freq, p, atol=2.5e-3)
+    chi2 = np.sum((freq - p) ** 2 / p) * out.size
+    assert chi2 < 30.0  # 9 degrees of freedom: P(chi2 > 30) ~ 4e-4
+
+
+def test_keep_probabilities_match_word2vec_formula():
+    counts = np.array([100000, 20000, 500, 30, 1], dtype=np.int64)
+    t = 1e-3
+    f = counts / counts.sum()
+    want = np.minimum(1.0, (np.sqrt(f / t) + 1) * t / f)
+    np.testing.assert_allclose(tables.keep_probabilities(counts, t), want, rtol=1e-12)
+    assert np.all(tables.keep_probabilities(counts, 0.0) == 1.0)
+
+
+def test_subsampling_in_the_kernel_keeps_the_right_share():
+    counts = np.array([100000, 20000, 500], dtype=np.int64)
+    thr = tables.keep_thresholds(counts, 1e-3)
+    p = tables.keep_probabilities(counts, 1e-3)
+    state = thread_states(7, 1)[0]
+    n = 200000
+    for w in range(3):
+        tokens = np.full(n, w, dtype=np.int32)
+        buf = np.zeros(n, dtype=np.int32)
+        pos, kept, over, words = fill_block(tokens, 0, n, buf, 0, thr, state)
+        assert (pos, words, over) == (n, n, True)
+        se = np.sqrt(p[w] * (1 - p[w]) / n)
+        assert abs(kept / n - p[w]) <= 5 * se + 1e-12
+
+
+def test_thread_states_distinct_and_nonzero():
+    s = thread_states(1, 64)
+    assert len(np.unique(s)) == 64 and np.all(s != 0)
+    assert not np.array_equal(thread_states(1, 4), thread_states(2, 4))
+    a, b = thread_states(5, 1)[0], thread_states(5, 1)[0]
+    assert next_u64(a) == next_u64(b)
+
+
+def test_learning_rate_decays_linearly_over_total_words():
+    progress = np.zeros(2 * PROGRESS_STRIDE, dtype=np.int64)
+    assert publish_progress(progress, 0, 0, 0.025, 0.0001, 1000) == pytest.approx(0.025)
+    publish_progress(progress, 1, 250, 0.025, 0.0001, 1000)
+    a = publish_progress(progress, 0, 250, 0.025, 0.0001, 1000)
+    assert a == pytest.approx(0.025 - (0.025 - 0.0001) * 0.5, rel=1e-6)
+    assert publish_progress(progress, 0, 10**6, 0.025, 0.0001, 1000) == pytest.approx(0.0001)
+
+
+# --- whole drivers against a draw-for-draw replay ------------------------------------------------
+def _stream(seed, n_words, lengths):
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n in lengths:
+        parts.append(rng.integers(0, n_words, n).astype(np.int32))
+        parts.append(np.array([-1], dtype=np.int32))
+    return np.concatenate(parts)
+
+
+def _run_driver(sg, tokens, syn0, syn1, counts, *, window, negative, sample, alpha, seed):
+    keep = tables.keep_thresholds(counts, sample)
+    thr, al = tables.alias_table(tables.negative_weights(counts, 0.75))
+    state = thread_states(seed, 1)[0]
+    ref_state = int(state[0])
+    progress = np.zeros(PROGRESS_STRIDE, np.int64)
+    stats = np.zeros(STATS_WIDTH)
+    d = syn0.shape[1]
+    args = (tokens, 0, len(tokens), syn0, syn1, SIG, LOGSIG, keep, thr, al, window, negative,
+            np.float32(alpha), np.float32(alpha), len(tokens), progress, 0,
+            np.zeros(1, np.int64), stats, state,
+            np.zeros(block_buffer_size(window), np.int32), np.zeros(negative + 1, np.int64))
+    if sg:
+        train_skipgram_shard(*args, np.zeros(d, np.float32))
+    else:
+        train_cbow_shard(*args, np.zeros(d, np.float32), np.zeros(d, np.float32))
+    return keep, thr, al, ref_state, progress, stats
+
+
+@pytest.mark.parametrize("sg", [True, False])
+@pytest.mark.parametrize("case", ["short_sentences_subsampled", "long_sentence_across_blocks"])
+def test_driver_matches_sentence_by_sentence_reference(sg, case):
+    v, d, window, negative = 40, 8, 3, 4
+    counts = np.sort(np.random.default_rng(0).integers(1, 1000, v))[::-1].astype(np.int64)
+    if case == "short_sentences_subsampled":
+        tokens = _stream(1, v, [1, 7, 30, 2, 120, 60])
+        sample = 1e-2
+    else:  # a sentence 2.5 blocks long: exercises the carry-over between blocks
+        tokens = _stream(2, v, [int(2.5 * BLOCK_TOKENS) + 17, 9])
+        sample = 0.0
+    syn0, syn1 = _weights(v, d, seed=3, scale=0.1)
+    s0, s1 = syn0.copy(), syn1.copy()
+    keep, thr, al, ref_state, progress, stats = _run_driver(
+        sg, tokens, s0, s1, counts, window=window, negative=negative, sample=sample,
+        alpha=0.01, seed=11)
+    want0, want1 = ref.train_reference(tokens, syn0, syn1, sg=sg, window=window,
+                                       negative=negative, alpha=np.float32(0.01),
+                                       keep_threshold=keep, ns_threshold=thr, ns_alias=al,
+                                       sig_table=SIG, rng_state=ref_state)
+    assert progress[0] == np.count_nonzero(tokens >= 0)
+    assert stats[STAT_EXAMPLES] > 0
+    np.testing.assert_allclose(s0, want0, atol=2e-5)
+    np.testing.assert_allclose(s1, want1, atol=2e-5)
+
+
+def test_windows_never_cross_sentence_boundaries():
+    """One-word sentences have no context: skip-gram trains no example at all."""
+    v, d = 5, 4
+    tokens = np.array([0, -1, 1, -1, 2, -1, 3, -1], dtype=np.int32)
+    counts = np.ones(v, dtype=np.int64)
+    syn0, syn1 = _weights(v, d)
+    before0, before1 = syn0.copy(), syn1.copy()
+    *_, stats = _run_driver(True, tokens, syn0, syn1, counts, window=5, negative=2, sample=0.0,
+                            alpha=0.1, seed=1)
+    assert stats[STAT_EXAMPLES] == 0
+    np.testing.assert_array_equal(syn0, before0)
+    np.testing.assert_array_equal(syn1, before1)
