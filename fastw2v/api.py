@@ -1,0 +1,92 @@
+"""The public entry point :func:`train`: validate, prepare the corpus, train, return vectors."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Callable, Optional, Union
+
+from .config import TrainConfig, default_workers
+
+logger = logging.getLogger("fastw2v")
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 5,
+          sample: float = 1e-3, min_count: int = 5, max_vocab_size: Optional[int] = None,
+          epochs: int = 5, alpha: float = 0.025, min_alpha: float = 0.0001, sg: bool = True,
+          ns_exponent: float = 0.75, workers: Optional[int] = None, seed: int = 1,
+          cache_dir: Optional[PathLike] = None, use_cache: bool = True,
+          progress: Optional[bool] = None,
+          on_epoch_end: Optional[Callable] = None):
+    """Train word2vec embeddings on a text corpus.
+
+    Parameters
+    ----------
+    corpus : str or path
+        A UTF-8 text file (optionally ``.gz``, ``.bz2`` or ``.xz``): tokens separated by
+        whitespace, one sentence per line; lines may be arbitrarily long (text8 is one line).
+    dim, window, negative, sample, min_count, max_vocab_size, epochs, alpha, min_alpha, sg, \
+ns_exponent, workers, seed
+        Training parameters; see :class:`fastw2v.config.TrainConfig` for meanings and allowed
+        ranges. ``workers=None`` uses every core available to the process. ``sg=False`` trains CBOW.
+    cache_dir : str or path, optional
+        Where the encoded token stream is cached (default ``$FASTW2V_CACHE`` or
+        ``~/.cache/fastw2v``). It is reused while the corpus file and ``min_count`` /
+        ``max_vocab_size`` are unchanged.
+    use_cache : bool
+        False: encode into a temporary file that is removed afterwards.
+    progress : bool, optional
+        Draw a progress line on stderr; None (default) draws it only when stderr is a terminal.
+    on_epoch_end : callable, optional
+        Called with an :class:`fastw2v.trainer.EpochStats` after every epoch.
+
+    Returns
+    -------
+    Embeddings
+        The input vectors with their vocabulary, the config and the training statistics.
+
+    Raises
+    ------
+    ValueError
+        A parameter is out of range (the message names it and the allowed range).
+    FileNotFoundError
+        ``corpus`` does not exist.
+    fastw2v.errors.CorpusError
+        ``corpus`` is a directory, empty, whitespace only, or no word reaches ``min_count``.
+    fastw2v.trainer.TrainingDiverged
+        The weights became NaN/infinite (learning rate too large).
+    """
+    config = TrainConfig(dim=dim, window=window, negative=negative, sample=sample,
+                         min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs,
+                         alpha=alpha, min_alpha=min_alpha, sg=sg, ns_exponent=ns_exponent,
+                         workers=default_workers() if workers is None else workers, seed=seed)
+    return train_with_config(corpus, config, cache_dir=cache_dir, use_cache=use_cache,
+                             progress=progress, on_epoch_end=on_epoch_end)
+
+
+def train_with_config(corpus: PathLike, config: TrainConfig, *,
+                      cache_dir: Optional[PathLike] = None, use_cache: bool = True,
+                      progress: Optional[bool] = None, on_epoch_end: Optional[Callable] = None):
+    """:func:`train` with a ready :class:`TrainConfig` (used by the CLI and the benchmarks)."""
+    from .embeddings import Embeddings
+    from .tokens import prepare_corpus
+    from .trainer import Trainer
+
+    t0 = time.perf_counter()
+    prepared = prepare_corpus(corpus, min_count=config.min_count,
+                              max_vocab_size=config.max_vocab_size, cache_dir=cache_dir,
+                              use_cache=use_cache)
+    prepare_seconds = time.perf_counter() - t0
+    trainer = Trainer(config, prepared.tokens, prepared.vocab.counts,
+                      raw_tokens_per_epoch=prepared.n_raw_tokens)
+    run = trainer.run(progress=progress, on_epoch_end=on_epoch_end)
+    stats = run.as_dict()
+    stats["prepare_seconds"] = prepare_seconds
+    stats["prepare_from_cache"] = bool(prepared.from_cache)
+    stats["total_seconds"] = time.perf_counter() - t0
+    logger.info("trained %d vectors in %.1f s (%.0f raw words/s); corpus preparation %.1f s",
+                len(prepared.vocab), run.seconds, stats["raw_words_per_sec"], prepare_seconds)
+    return Embeddings(trainer.syn0, list(prepared.vocab.words), counts=prepared.vocab.counts,
+                      config=config, stats=stats)

@@ -1,0 +1,59 @@
+"""A one-line progress display on stderr: percent, words/s, learning rate, loss, ETA."""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Optional, TextIO
+
+
+def _fmt_duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+class ProgressLine:
+    """Redraws one status line in place (``\\r``) at most every ``interval`` seconds.
+
+    Parameters
+    ----------
+    enabled : bool or None
+        None: only when ``stream`` is a terminal.
+    stream : text stream
+        Default ``sys.stderr``.
+    """
+
+    def __init__(self, enabled: Optional[bool] = None, stream: Optional[TextIO] = None,
+                 interval: float = 0.5):
+        self.stream = stream if stream is not None else sys.stderr
+        if enabled is None:
+            enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.enabled = enabled
+        self.interval = interval
+        self._last = 0.0
+        self._width = 0
+
+    def update(self, done: int, total: int, elapsed: float, alpha: float, loss: float,
+               force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < self.interval:
+            return
+        self._last = now
+        frac = done / total if total else 1.0
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (total - done) / rate if rate > 0 else 0.0
+        text = (f"fastw2v: {100 * frac:5.1f}% | {rate / 1e3:7.0f}k words/s | alpha {alpha:.5f}"
+                f" | loss {loss:.4f} | elapsed {_fmt_duration(elapsed)} | ETA {_fmt_duration(eta)}")
+        pad = " " * max(0, self._width - len(text))
+        self._width = len(text)
+        self.stream.write("\r" + text + pad)
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._width:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._width = 0
