@@ -1,7 +1,7 @@
 """fastw2v: a Numba-compiled, high-throughput word2vec trainer (skip-gram and CBOW).
 
 >>> import fastw2v
->>> emb = fastw2v.train("text8")              # doctest: +SKIP
+>>> emb = fastw2v.train("text8.txt")          # doctest: +SKIP
 >>> emb.most_similar("king", topn=5)          # doctest: +SKIP
 """
 from __future__ import annotations

@@ -32,8 +32,8 @@ ns_exponent, workers, seed
         Training parameters; see :class:`fastw2v.config.TrainConfig` for meanings and allowed
         ranges. ``workers=None`` uses every core available to the process. ``sg=False`` trains CBOW.
     cache_dir : str or path, optional
-        Where the encoded token stream is cached (default ``$FASTW2V_CACHE`` or
-        ``~/.cache/fastw2v``). It is reused while the corpus file and ``min_count`` /
+        Where the encoded token stream is cached (default ``$FASTW2V_CACHE``, else
+        ``$XDG_CACHE_HOME/fastw2v``, else ``~/.cache/fastw2v``). It is reused while the corpus file and ``min_count`` /
         ``max_vocab_size`` are unchanged.
     use_cache : bool
         False: encode into a temporary file that is removed afterwards.

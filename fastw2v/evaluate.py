@@ -32,7 +32,6 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 ANALOGIES_FILE = "questions-words.txt"
 WORD_PAIRS_FILE = "wordsim353.tsv"
-_REPO = Path(__file__).resolve().parent.parent
 #: Upper bound on the number of scores (questions x candidates) held at once.
 _MAX_BATCH_SCORES = 1 << 23
 _NO_SECTION = "(no section)"
@@ -408,15 +407,11 @@ def spearman(x, y) -> float:
 # standard files
 # --------------------------------------------------------------------------------------------- #
 def _candidate_dirs(data_dir: Optional[PathLike]) -> List[Path]:
+    from .datasets import data_dir as shared_data_dir
     if data_dir is not None:
         return [Path(data_dir)]
-    dirs: List[Path] = []
-    env = os.environ.get("FASTW2V_DATA")
-    if env:
-        dirs.append(Path(env))
-    dirs.append(Path.cwd().parent / "shared" / "data")
-    dirs.append(_REPO.parent / "shared" / "data")
-    return dirs
+    found = shared_data_dir()
+    return [found] if found is not None else []
 
 
 def standard_eval_files(data_dir: Optional[PathLike] = None) -> EvalFiles:
@@ -425,8 +420,8 @@ def standard_eval_files(data_dir: Optional[PathLike] = None) -> EvalFiles:
     Parameters
     ----------
     data_dir : str or os.PathLike, optional
-        Look only here. By default: ``$FASTW2V_DATA``, then ``../shared/data`` relative to the
-        current directory, then ``../shared/data`` beside the fastw2v repository.
+        Look only here. By default the shared data directory of
+        :func:`fastw2v.datasets.data_dir` (``$FASTW2V_DATA`` or ``../shared/data``).
         In each directory the files may be in ``eval/`` or directly in it.
 
     Returns

@@ -1,24 +1,11 @@
 """Shared fixtures. Tests that need the shared corpora skip cleanly when they are absent."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def find_data_dir() -> Path | None:
-    """``$FASTW2V_DATA``, else ``../shared/data`` beside the repository, else None."""
-    env = os.environ.get("FASTW2V_DATA")
-    candidates = [Path(env)] if env else []
-    candidates.append(REPO.parent / "shared" / "data")
-    for c in candidates:
-        if c.is_dir():
-            return c
-    return None
-
+from fastw2v.datasets import data_dir as find_data_dir
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
