@@ -1,0 +1,131 @@
+"""End-to-end training through the public API on small generated corpora."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastw2v
+from fastw2v import trainer as trainer_module
+from fastw2v.config import TrainConfig
+from fastw2v.errors import CorpusError
+from fastw2v.trainer import Trainer, TrainingDiverged
+
+GROUPS = {
+    "animal": ["cat", "dog", "mouse", "horse"],
+    "vehicle": ["car", "truck", "bus", "train"],
+    "food": ["bread", "apple", "cheese", "soup"],
+}
+FRAMES = {
+    "animal": ["the {} eats and sleeps", "a {} runs in the garden", "my {} barks or purrs loudly",
+               "feed the hungry {} today"],
+    "vehicle": ["the {} drives on the road", "park the {} in the garage",
+                "a fast {} needs fuel", "repair the broken {} engine"],
+    "food": ["we cook {} for dinner", "a tasty {} on the plate", "buy fresh {} at the market",
+             "eat the warm {} slowly"],
+}
+
+
+def write_topic_corpus(path, n_sentences=3000, seed=0):
+    """Sentences where words of one group share all their contexts."""
+    rng = np.random.default_rng(seed)
+    topics = list(GROUPS)
+    with open(path, "w") as fh:
+        for _ in range(n_sentences):
+            topic = topics[rng.integers(len(topics))]
+            frame = FRAMES[topic][rng.integers(len(FRAMES[topic]))]
+            word = GROUPS[topic][rng.integers(len(GROUPS[topic]))]
+            fh.write(frame.format(word) + "\n")
+    return path
+
+
+SMALL = dict(dim=24, window=3, negative=5, sample=0.0, min_count=1, epochs=5, alpha=0.025,
+             seed=7, progress=False)
+
+
+@pytest.fixture(scope="module")
+def topic_corpus(tmp_path_factory):
+    return write_topic_corpus(tmp_path_factory.mktemp("corpus") / "topics.txt")
+
+
+@pytest.mark.parametrize("sg", [True, False])
+def test_words_sharing_contexts_become_neighbours(topic_corpus, sg):
+    emb = fastw2v.train(topic_corpus, sg=sg, workers=1, **SMALL)
+    for group in GROUPS.values():
+        for word in group:
+            top3 = [w for w, _ in emb.most_similar(word, topn=3)]
+            assert set(top3) <= set(group) - {word}, (word, top3)
+
+
+def test_one_worker_fixed_seed_is_bit_for_bit_reproducible(topic_corpus):
+    a = fastw2v.train(topic_corpus, workers=1, **SMALL)
+    b = fastw2v.train(topic_corpus, workers=1, **SMALL)
+    assert a.words == b.words
+    assert np.array_equal(a.vectors, b.vectors)
+    c = fastw2v.train(topic_corpus, workers=1, **{**SMALL, "seed": 8})
+    assert not np.array_equal(a.vectors, c.vectors)
+
+
+def test_two_workers_train_and_count_every_word(topic_corpus):
+    emb = fastw2v.train(topic_corpus, workers=2, **SMALL)
+    stats = emb.stats
+    n_tokens = sum(len(line.split()) for line in open(topic_corpus))
+    assert stats["words"] == n_tokens * SMALL["epochs"]
+    assert stats["raw_words"] == n_tokens * SMALL["epochs"]
+    assert np.isfinite(emb.vectors).all()
+    assert [w for w, _ in emb.most_similar("cat", topn=3)][0] in GROUPS["animal"]
+
+
+def test_loss_decreases_over_epochs(topic_corpus):
+    emb = fastw2v.train(topic_corpus, workers=1, **{**SMALL, "epochs": 4})
+    losses = [e["loss"] for e in emb.stats["epochs"]]
+    assert len(losses) == 4
+    assert losses[-1] < losses[0]
+
+
+def test_subsampling_and_learning_rate_reach_min_alpha(topic_corpus):
+    emb = fastw2v.train(topic_corpus, workers=1, **{**SMALL, "sample": 1e-3})
+    last = emb.stats["epochs"][-1]
+    assert last["alpha"] == pytest.approx(SMALL.get("min_alpha", 0.0001))
+    assert 0 < last["words_kept"] < last["words"]
+
+
+def test_result_carries_config_and_counts(topic_corpus):
+    emb = fastw2v.train(topic_corpus, workers=1, **SMALL)
+    assert isinstance(emb.config, TrainConfig)
+    assert emb.config.dim == SMALL["dim"] and emb.vectors.shape[1] == SMALL["dim"]
+    assert emb.vectors.dtype == np.float32
+    assert emb.words[0] == "the"  # most frequent word first
+
+
+@pytest.mark.parametrize("name,value", [("dim", 0), ("window", -1), ("negative", 0),
+                                        ("epochs", 0), ("sample", -1.0), ("alpha", 0.0),
+                                        ("min_alpha", 1.0), ("workers", 0), ("min_count", 0)])
+def test_invalid_parameters_name_the_parameter(topic_corpus, name, value):
+    with pytest.raises(ValueError, match=name):
+        fastw2v.train(topic_corpus, **{**SMALL, name: value})
+
+
+def test_no_word_reaching_min_count(tmp_path):
+    p = tmp_path / "rare.txt"
+    p.write_text("a b c d e f\n")
+    with pytest.raises(CorpusError, match="min_count"):
+        fastw2v.train(p, **{**SMALL, "min_count": 2})
+
+
+def test_divergence_is_reported_not_returned(topic_corpus):
+    with pytest.raises(TrainingDiverged, match="alpha"):
+        fastw2v.train(topic_corpus, workers=1, **{**SMALL, "alpha": 10.0, "min_alpha": 10.0,
+                                                   "epochs": 3})
+
+
+def test_worker_exception_is_reraised_on_main_thread(monkeypatch):
+    tokens = np.array([0, 1, 2, 1, 0, -1] * 50, dtype=np.int32)
+    cfg = TrainConfig(dim=8, workers=2, epochs=1, min_count=1, sample=0.0)
+    tr = Trainer(cfg, tokens, np.array([100, 100, 100], dtype=np.int64))
+
+    def boom(*args):
+        raise RuntimeError("kernel exploded")
+
+    monkeypatch.setattr(trainer_module, "train_skipgram_shard", boom)
+    with pytest.raises(RuntimeError, match="kernel exploded"):
+        tr.run(progress=False)
