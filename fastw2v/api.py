@@ -17,7 +17,7 @@ def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 
           sample: float = 1e-3, min_count: int = 5, max_vocab_size: Optional[int] = None,
           epochs: int = 5, alpha: float = 0.025, min_alpha: float = 0.0001, sg: bool = True,
           ns_exponent: float = 0.75, workers: Optional[int] = None, seed: int = 1,
-          cache_dir: Optional[PathLike] = None, use_cache: bool = True,
+          shared_negatives: bool = False, cache_dir: Optional[PathLike] = None, use_cache: bool = True,
           progress: Optional[bool] = None,
           on_epoch_end: Optional[Callable] = None):
     """Train word2vec embeddings on a text corpus.
@@ -28,7 +28,7 @@ def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 
         A UTF-8 text file (optionally ``.gz``, ``.bz2`` or ``.xz``): tokens separated by
         whitespace, one sentence per line; lines may be arbitrarily long (text8 is one line).
     dim, window, negative, sample, min_count, max_vocab_size, epochs, alpha, min_alpha, sg, \
-ns_exponent, workers, seed
+ns_exponent, workers, seed, shared_negatives
         Training parameters; see :class:`fastw2v.config.TrainConfig` for meanings and allowed
         ranges. ``workers=None`` uses every core available to the process. ``sg=False`` trains CBOW.
     cache_dir : str or path, optional
@@ -61,7 +61,8 @@ ns_exponent, workers, seed
     config = TrainConfig(dim=dim, window=window, negative=negative, sample=sample,
                          min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs,
                          alpha=alpha, min_alpha=min_alpha, sg=sg, ns_exponent=ns_exponent,
-                         workers=default_workers() if workers is None else workers, seed=seed)
+                         workers=default_workers() if workers is None else workers, seed=seed,
+                         shared_negatives=shared_negatives)
     return train_with_config(corpus, config, cache_dir=cache_dir, use_cache=use_cache,
                              progress=progress, on_epoch_end=on_epoch_end)
 

@@ -21,6 +21,7 @@ from .blocks import (PROGRESS_STRIDE, STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT,
                      block_buffer_size)
 from .cbow import train_cbow_shard
 from .config import TrainConfig
+from .hogbatch import train_hogbatch_shard
 from .progress import ProgressLine
 from .rng import thread_states
 from .skipgram import train_skipgram_shard
@@ -111,6 +112,11 @@ class Trainer:
         self._targets = [np.zeros(config.negative + 1, dtype=np.int64) for _ in range(n)]
         self._neu1 = [np.zeros(config.dim, dtype=np.float32) for _ in range(n)]
         self._neu1e = [np.zeros(config.dim, dtype=np.float32) for _ in range(n)]
+        if config.sg and config.shared_negatives:
+            w, k = 2 * config.window, config.negative + 1
+            self._contexts = [np.zeros(w, dtype=np.int64) for _ in range(n)]
+            self._grad = [np.zeros(w * k, dtype=np.float32) for _ in range(n)]
+            self._grad_in = [np.zeros((w, config.dim), dtype=np.float32) for _ in range(n)]
 
     # -- one thread's work -------------------------------------------------------------------
     def _run_shard(self, t: int) -> None:
@@ -122,7 +128,9 @@ class Trainer:
                   c.window, c.negative, c.alpha, c.min_alpha, self.total_words,
                   self.progress, t, self.stop_flag, self.stats[t], self.rng_states[t],
                   self._buffers[t], self._targets[t])
-        if c.sg:
+        if c.sg and c.shared_negatives:
+            train_hogbatch_shard(*common, self._contexts[t], self._grad[t], self._grad_in[t])
+        elif c.sg:
             train_skipgram_shard(*common, self._neu1e[t])
         else:
             train_cbow_shard(*common, self._neu1[t], self._neu1e[t])

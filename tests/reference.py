@@ -83,6 +83,25 @@ def cbow_update(syn0, syn1, contexts, targets, alpha, sig_table):
     return syn0, syn1
 
 
+def hogbatch_update(syn0, syn1, contexts, targets, alpha, sig_table):
+    """One window with shared targets as a mini-batch: every gradient from the same snapshot."""
+    syn0 = syn0.astype(np.float64)
+    syn1 = syn1.astype(np.float64)
+    C = np.array([syn0[c] for c in contexts])
+    T = np.array([syn1[t] for t in targets])
+    labels = np.zeros(len(targets))
+    labels[0] = 1.0
+    S = C @ T.T
+    G = np.array([[(labels[j] - table_sigmoid(S[a, j], sig_table)) * alpha
+                   for j in range(len(targets))] for a in range(len(contexts))])
+    dC, dT = G @ T, G.T @ C
+    for a, c in enumerate(contexts):
+        syn0[c] += dC[a]
+    for j, t in enumerate(targets):
+        syn1[t] += dT[j]
+    return syn0, syn1
+
+
 class ReferenceRNG:
     """xorshift64* on Python integers, the same stream as :mod:`fastw2v.rng`."""
 
@@ -130,6 +149,8 @@ def train_reference(tokens, syn0, syn1, *, sg, window, negative, alpha, keep_thr
                     ns_threshold, ns_alias, sig_table, rng_state):
     """A whole single-thread pass at constant ``alpha``, sentence by sentence, no blocks.
 
+    ``sg``: True (exact skip-gram), False (CBOW) or "hogbatch" (skip-gram, shared negatives).
+
     Returns float64 (syn0, syn1). Matches the kernels draw for draw when every sentence fits in one
     block or when nothing is subsampled.
     """
@@ -142,7 +163,12 @@ def train_reference(tokens, syn0, syn1, *, sg, window, negative, alpha, keep_thr
             b = 1 + rng.below(window)
             lo, hi = max(0, i - b), min(len(kept), i + b + 1)
             positions = [j for j in range(lo, hi) if j != i]
-            if sg:
+            if sg == "hogbatch":
+                if positions:
+                    targets = _targets(rng, word, negative, ns_threshold, ns_alias)
+                    syn0, syn1 = hogbatch_update(syn0, syn1, [kept[j] for j in positions],
+                                                 targets, alpha, sig_table)
+            elif sg:
                 for j in positions:
                     targets = _targets(rng, word, negative, ns_threshold, ns_alias)
                     h = syn0[kept[j]].copy()

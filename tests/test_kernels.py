@@ -9,6 +9,7 @@ from fastw2v import tables
 from fastw2v.blocks import (BLOCK_TOKENS, PROGRESS_STRIDE, STAT_EXAMPLES, STATS_WIDTH,
                             block_buffer_size, fill_block, publish_progress)
 from fastw2v.cbow import cbow_update, train_cbow_shard
+from fastw2v.hogbatch import hogbatch_update, train_hogbatch_shard
 from fastw2v.rng import draw_alias_many, next_u64, thread_states
 from fastw2v.sgd import ns_update
 from fastw2v.skipgram import skipgram_update, train_skipgram_shard
@@ -54,6 +55,18 @@ def test_cbow_update_matches_reference():
     d = syn0.shape[1]
     cbow_update(syn0, syn1, ctx, 0, 5, 2, targets, len(targets), np.float32(0.05), SIG, LOGSIG,
                 np.zeros(d, np.float32), np.zeros(d, np.float32))
+    np.testing.assert_allclose(syn0, want0, atol=1e-6)
+    np.testing.assert_allclose(syn1, want1, atol=1e-6)
+
+
+def test_hogbatch_update_matches_reference():
+    syn0, syn1 = _weights(seed=5)
+    contexts = np.array([2, 4, 2, 9], dtype=np.int64)  # a repeated context word is allowed
+    targets = np.array([4, 0, 11, 7, 0], dtype=np.int64)
+    want0, want1 = ref.hogbatch_update(syn0, syn1, contexts, targets, 0.05, SIG)
+    d = syn0.shape[1]
+    hogbatch_update(syn0, syn1, contexts, 4, targets, 5, np.float32(0.05), SIG, LOGSIG,
+                    np.zeros(4 * 5, np.float32), np.zeros((4, d), np.float32))
     np.testing.assert_allclose(syn0, want0, atol=1e-6)
     np.testing.assert_allclose(syn1, want1, atol=1e-6)
 
@@ -207,14 +220,18 @@ def _run_driver(sg, tokens, syn0, syn1, counts, *, window, negative, sample, alp
             np.float32(alpha), np.float32(alpha), len(tokens), progress, 0,
             np.zeros(1, np.int64), stats, state,
             np.zeros(block_buffer_size(window), np.int32), np.zeros(negative + 1, np.int64))
-    if sg:
+    if sg == "hogbatch":
+        train_hogbatch_shard(*args, np.zeros(2 * window, np.int64),
+                             np.zeros(2 * window * (negative + 1), np.float32),
+                             np.zeros((2 * window, d), np.float32))
+    elif sg:
         train_skipgram_shard(*args, np.zeros(d, np.float32))
     else:
         train_cbow_shard(*args, np.zeros(d, np.float32), np.zeros(d, np.float32))
     return keep, thr, al, ref_state, progress, stats
 
 
-@pytest.mark.parametrize("sg", [True, False])
+@pytest.mark.parametrize("sg", [True, False, "hogbatch"])
 @pytest.mark.parametrize("case", ["short_sentences_subsampled", "long_sentence_across_blocks"])
 def test_driver_matches_sentence_by_sentence_reference(sg, case):
     v, d, window, negative = 40, 8, 3, 4
