@@ -1,0 +1,169 @@
+"""Cost of corpus preparation: fastw2v (count + encode) next to gensim's ``build_vocab``.
+
+    python benchmarks/prepare.py [--corpus PATH] [--min-count 5] [--max-vocab-size N] [--no-gensim]
+
+Default corpus: ``$FASTW2V_DATA/wiki100m.txt.gz``, else ``../shared/data/wiki100m.txt.gz``.
+Each measurement runs in a fresh child process, so its peak RSS is its own. Rows:
+
+* fastw2v ``prepare_corpus`` without cache: count, build the vocabulary, write the int32 stream;
+* fastw2v ``prepare_corpus`` with ``max_vocab_size`` (two passes), when ``--max-vocab-size`` is set;
+* fastw2v ``prepare_corpus`` from a warm cache (load the vocabulary and map the stream);
+* gensim ``Word2Vec(...).build_vocab(corpus_iterable=...)``, fed the same file in sentences of at
+  most 10,000 tokens (gensim truncates longer ones), streamed block by block. ``build_vocab`` also
+  sorts the vocabulary, computes the subsampling and negative-sampling tables and allocates the
+  weights (not part of fastw2v's preparation), while fastw2v also writes the token stream.
+
+Prints a markdown table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+#: gensim truncates sentences at 10,000 tokens; longer lines are fed in pieces of this size.
+GENSIM_MAX_SENTENCE = 10_000
+
+
+def default_corpus() -> Path:
+    env = os.environ.get("FASTW2V_DATA")
+    d = Path(env) if env else REPO.parent / "shared" / "data"
+    return d / "wiki100m.txt.gz"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+class StreamedSentences:
+    """Re-iterable lists of ``str`` tokens: one per line, lines cut at GENSIM_MAX_SENTENCE tokens.
+
+    Reads the corpus in blocks like fastw2v does, so a one-line corpus is never held whole.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __iter__(self):
+        from fastw2v.corpus import iter_blocks
+        sentence: list = []
+        for block in iter_blocks(self.path):
+            pieces = block.decode("utf-8", "replace").split("\n")
+            for i, piece in enumerate(pieces):
+                sentence.extend(piece.split())
+                while len(sentence) >= GENSIM_MAX_SENTENCE:
+                    yield sentence[:GENSIM_MAX_SENTENCE]
+                    del sentence[:GENSIM_MAX_SENTENCE]
+                if i < len(pieces) - 1 and sentence:  # a newline ends the sentence
+                    yield sentence
+                    sentence = []
+        if sentence:
+            yield sentence
+
+
+def run_fastw2v(corpus: Path, min_count: int, max_vocab_size, cache_dir) -> dict:
+    from fastw2v.tokens import prepare_corpus
+    t0 = time.perf_counter()
+    pc = prepare_corpus(corpus, min_count=min_count, max_vocab_size=max_vocab_size,
+                        cache_dir=cache_dir, use_cache=cache_dir is not None)
+    seconds = time.perf_counter() - t0
+    return dict(seconds=seconds, seconds_count=pc.seconds_count,
+                seconds_encode=pc.seconds_encode, vocab=len(pc.vocab),
+                raw_tokens=pc.n_raw_tokens, stream=int(pc.tokens.size),
+                from_cache=pc.from_cache, rss=peak_rss_mb())
+
+
+def run_gensim(corpus: Path, min_count: int, max_vocab_size) -> dict:
+    import logging
+    logging.getLogger("gensim").setLevel(logging.WARNING)
+    from gensim.models import Word2Vec
+    t0 = time.perf_counter()
+    model = Word2Vec(vector_size=100, window=5, negative=5, sample=1e-4, min_count=min_count,
+                     max_vocab_size=max_vocab_size, sg=1, workers=1)
+    model.build_vocab(corpus_iterable=StreamedSentences(corpus))
+    seconds = time.perf_counter() - t0
+    return dict(seconds=seconds, vocab=len(model.wv), raw_tokens=int(model.corpus_total_words),
+                rss=peak_rss_mb())
+
+
+def child(args) -> None:
+    if args.child == "gensim":
+        out = run_gensim(args.corpus, args.min_count, args.max_vocab_size)
+    else:
+        cache = args.cache_dir if args.child == "fastw2v-cache" else None
+        out = run_fastw2v(args.corpus, args.min_count, args.max_vocab_size, cache)
+    print(json.dumps(out))
+
+
+def measure(kind: str, args, cache_dir=None, max_vocab_size=None) -> dict:
+    cmd = [sys.executable, __file__, "--child", kind, "--corpus", str(args.corpus),
+           "--min-count", str(args.min_count)]
+    if max_vocab_size is not None:
+        cmd += ["--max-vocab-size", str(max_vocab_size)]
+    if cache_dir is not None:
+        cmd += ["--cache-dir", str(cache_dir)]
+    res = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def table(rows) -> str:
+    cols = [("system", "system", "{}"), ("what", "what", "{}"), ("seconds", "seconds", "{:.2f}"),
+            ("count s", "seconds_count", "{:.2f}"), ("encode s", "seconds_encode", "{:.2f}"),
+            ("peak RSS MB", "rss", "{:,.0f}"), ("raw tokens", "raw_tokens", "{:,}"),
+            ("vocab", "vocab", "{:,}")]
+    lines = ["| " + " | ".join(c[0] for c in cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        cells = [fmt.format(r[k]) if r.get(k) is not None else "-" for _, k, fmt in cols]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=None)
+    ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--max-vocab-size", type=int, default=None)
+    ap.add_argument("--no-gensim", action="store_true")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--cache-dir", type=Path, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    args.corpus = args.corpus or default_corpus()
+    if args.child:
+        return child(args)
+    if not args.corpus.is_file():
+        sys.exit(f"corpus not found: {args.corpus} (set FASTW2V_DATA or pass --corpus)")
+
+    rows = []
+    r = measure("fastw2v", args)
+    rows.append(dict(r, system="fastw2v", what="prepare_corpus, no cache (1 pass)"))
+    if args.max_vocab_size is not None:
+        r = measure("fastw2v", args, max_vocab_size=args.max_vocab_size)
+        rows.append(dict(r, system="fastw2v",
+                         what=f"prepare_corpus, max_vocab_size={args.max_vocab_size} (2 passes)"))
+    with tempfile.TemporaryDirectory(prefix="fastw2v-bench-") as cache:
+        measure("fastw2v-cache", args, cache_dir=cache)  # fill the cache
+        r = measure("fastw2v-cache", args, cache_dir=cache)
+        assert r["from_cache"], "the second run should have hit the cache"
+        rows.append(dict(r, system="fastw2v", what="prepare_corpus, from cache"))
+    if not args.no_gensim:
+        r = measure("gensim", args, max_vocab_size=args.max_vocab_size)
+        rows.append(dict(r, system="gensim", what="Word2Vec().build_vocab(corpus_iterable)"))
+
+    print(table(rows))
+    print()
+    print(f"corpus {args.corpus.name}, min_count {args.min_count}, max_vocab_size "
+          f"{args.max_vocab_size}, python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"{time.strftime('%Y-%m-%d')}")
+
+
+if __name__ == "__main__":
+    main()
