@@ -17,7 +17,7 @@ def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 
           sample: float = 1e-3, min_count: int = 5, max_vocab_size: Optional[int] = None,
           epochs: int = 5, alpha: float = 0.025, min_alpha: float = 0.0001, sg: bool = True,
           ns_exponent: float = 0.75, workers: Optional[int] = None, seed: int = 1,
-          shared_negatives: bool = False, cache_dir: Optional[PathLike] = None, use_cache: bool = True,
+          shared_negatives: bool = True, cache_dir: Optional[PathLike] = None, use_cache: bool = True,
           progress: Optional[bool] = None,
           on_epoch_end: Optional[Callable] = None):
     """Train word2vec embeddings on a text corpus.

@@ -131,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default: {_default('ns_exponent')})")
     g.add_argument("--workers", "-threads", dest="workers", type=int, default=S, metavar="N",
                    help=f"worker threads, 1..1024 (default: all cores, {default_workers()} here)")
+    g.add_argument("--shared-negatives", dest="shared_negatives",
+                   action=argparse.BooleanOptionalAction, default=S,
+                   help="skip-gram: draw one set of negatives per center word and share it across "
+                        "the window (about twice as fast); --no-shared-negatives trains every "
+                        "pair with its own negatives, exactly as word2vec.c "
+                        f"(default: {'on' if _default('shared_negatives') else 'off'})")
     g.add_argument("--seed", type=int, default=S, metavar="N",
                    help=f"random seed, 0..2**63-1 (default: {_default('seed')})")
     g.add_argument("-hs", dest="hs", type=_hs, default=S, metavar="0",

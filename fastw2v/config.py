@@ -61,7 +61,8 @@ class TrainConfig:
     shared_negatives : bool
         Skip-gram only: draw one set of negatives per center word and share it across the whole
         window, training the window as one mini-batch (Ji et al. 2016, :mod:`fastw2v.hogbatch`).
-        Several times faster; False trains each pair with its own negatives, exactly as word2vec.c.
+        About twice as fast at equal quality (measured on wiki100m: benchmarks/README.md);
+        False trains each pair with its own negatives, exactly as word2vec.c and gensim do.
         CBOW already trains one example per center word and ignores this flag.
     seed : int
         Seed of the weight initialisation and of every thread's random number generator, 0..2**63-1.
@@ -80,7 +81,7 @@ class TrainConfig:
     ns_exponent: float = 0.75
     workers: int = dataclasses.field(default_factory=default_workers)
     seed: int = 1
-    shared_negatives: bool = False
+    shared_negatives: bool = True
 
     def __post_init__(self) -> None:
         _check_int("dim", self.dim, 1, MAX_DIM)
@@ -94,12 +95,9 @@ class TrainConfig:
         _check_float("alpha", self.alpha, 0.0, 10.0, low_open=True)
         _check_float("min_alpha", self.min_alpha, 0.0, self.alpha,
                      high_name="alpha")
-        if not isinstance(self.sg, (bool, int)) or self.sg not in (0, 1):
-            raise ValueError(f"sg must be True (skip-gram) or False (CBOW), got {self.sg!r}")
-        object.__setattr__(self, "sg", bool(self.sg))
-        if not isinstance(self.shared_negatives, (bool, int)) or self.shared_negatives not in (0, 1):
-            raise ValueError(f"shared_negatives must be True or False, got {self.shared_negatives!r}")
-        object.__setattr__(self, "shared_negatives", bool(self.shared_negatives))
+        object.__setattr__(self, "sg", _check_bool("sg", self.sg))
+        object.__setattr__(self, "shared_negatives",
+                           _check_bool("shared_negatives", self.shared_negatives))
         _check_float("ns_exponent", self.ns_exponent, -10.0, 10.0)
         _check_int("workers", self.workers, 1, MAX_WORKERS)
         _check_int("seed", self.seed, 0, 2**63 - 1)
@@ -126,6 +124,12 @@ def _check_int(name: str, value: Any, low: int, high: int) -> None:
         raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
     if not low <= int(value) <= high:
         raise ValueError(f"{name} must be in [{low}, {high}], got {value!r}")
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, int)) or value not in (0, 1):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def _is_integral(value: Any) -> bool:

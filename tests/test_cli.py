@@ -138,10 +138,13 @@ def test_word2vec_c_flags_give_the_same_config_as_long_options():
 def test_every_config_field_has_an_option():
     cfg = config_of("--dim", 9, "--window", 2, "--negative", 4, "--sample", 0, "--min-count", 3,
                     "--max-vocab-size", 1000, "--epochs", 2, "--alpha", 0.05, "--min-alpha", 0.001,
-                    "--cbow", "--ns-exponent", 0.5, "--workers", 3, "--seed", 11)
+                    "--cbow", "--ns-exponent", 0.5, "--workers", 3, "--seed", 11,
+                    "--no-shared-negatives")
     assert cfg == TrainConfig(dim=9, window=2, negative=4, sample=0.0, min_count=3,
                               max_vocab_size=1000, epochs=2, alpha=0.05, min_alpha=0.001,
-                              sg=False, ns_exponent=0.5, workers=3, seed=11)
+                              sg=False, ns_exponent=0.5, workers=3, seed=11,
+                              shared_negatives=False)
+    assert config_of("--shared-negatives") == TrainConfig(shared_negatives=True)
 
 
 def test_defaults_are_the_library_defaults():
@@ -163,7 +166,8 @@ def test_help_documents_every_option_with_its_default(capsys):
     for option in ("--dim", "--window", "--negative", "--sample", "--min-count",
                    "--max-vocab-size", "--epochs", "--alpha", "--min-alpha", "--cbow",
                    "--ns-exponent", "--workers", "--seed", "--binary", "--format", "--cache-dir",
-                   "--no-progress", "--corpus-path", "--quiet", "-size", "-iter", "-threads",
+                   "--no-progress", "--corpus-path", "--quiet", "--shared-negatives",
+                   "--no-shared-negatives", "-size", "-iter", "-threads",
                    "-cbow", "-binary", "-train", "-output"):
         assert option in out, option
     flat = " ".join(out.split())  # argparse wraps lines anywhere

@@ -47,21 +47,27 @@ def topic_corpus(tmp_path_factory):
     return write_topic_corpus(tmp_path_factory.mktemp("corpus") / "topics.txt")
 
 
-@pytest.mark.parametrize("sg", [True, False])
-def test_words_sharing_contexts_become_neighbours(topic_corpus, sg):
-    emb = fastw2v.train(topic_corpus, sg=sg, workers=1, **SMALL)
+KERNELS = [pytest.param(dict(sg=True, shared_negatives=True), id="skipgram-shared"),
+           pytest.param(dict(sg=True, shared_negatives=False), id="skipgram-exact"),
+           pytest.param(dict(sg=False), id="cbow")]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_words_sharing_contexts_become_neighbours(topic_corpus, kernel):
+    emb = fastw2v.train(topic_corpus, workers=1, **kernel, **SMALL)
     for group in GROUPS.values():
         for word in group:
             top3 = [w for w, _ in emb.most_similar(word, topn=3)]
             assert set(top3) <= set(group) - {word}, (word, top3)
 
 
-def test_one_worker_fixed_seed_is_bit_for_bit_reproducible(topic_corpus):
-    a = fastw2v.train(topic_corpus, workers=1, **SMALL)
-    b = fastw2v.train(topic_corpus, workers=1, **SMALL)
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_one_worker_fixed_seed_is_bit_for_bit_reproducible(topic_corpus, kernel):
+    a = fastw2v.train(topic_corpus, workers=1, **kernel, **SMALL)
+    b = fastw2v.train(topic_corpus, workers=1, **kernel, **SMALL)
     assert a.words == b.words
     assert np.array_equal(a.vectors, b.vectors)
-    c = fastw2v.train(topic_corpus, workers=1, **{**SMALL, "seed": 8})
+    c = fastw2v.train(topic_corpus, workers=1, **kernel, **{**SMALL, "seed": 8})
     assert not np.array_equal(a.vectors, c.vectors)
 
 
@@ -118,14 +124,17 @@ def test_divergence_is_reported_not_returned(topic_corpus):
                                                    "epochs": 3})
 
 
-def test_worker_exception_is_reraised_on_main_thread(monkeypatch):
+@pytest.mark.parametrize("kernel_name,shared", [("train_skipgram_shard", False),
+                                                 ("train_hogbatch_shard", True)])
+def test_worker_exception_is_reraised_on_main_thread(monkeypatch, kernel_name, shared):
     tokens = np.array([0, 1, 2, 1, 0, -1] * 50, dtype=np.int32)
-    cfg = TrainConfig(dim=8, workers=2, epochs=1, min_count=1, sample=0.0)
+    cfg = TrainConfig(dim=8, workers=2, epochs=1, min_count=1, sample=0.0,
+                      shared_negatives=shared)
     tr = Trainer(cfg, tokens, np.array([100, 100, 100], dtype=np.int64))
 
     def boom(*args):
         raise RuntimeError("kernel exploded")
 
-    monkeypatch.setattr(trainer_module, "train_skipgram_shard", boom)
+    monkeypatch.setattr(trainer_module, kernel_name, boom)
     with pytest.raises(RuntimeError, match="kernel exploded"):
         tr.run(progress=False)
