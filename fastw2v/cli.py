@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train", allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
         help="train embeddings on a corpus and write them to a file",
         description="Train word2vec embeddings on CORPUS and write them to OUT.", epilog=_EPILOG)
+    t.set_defaults(handler=_train)
     t.add_argument("corpus", nargs="?", metavar="CORPUS",
                    help="corpus file, or a dataset name (text8)")
     t.add_argument("-train", dest="train_file", metavar="CORPUS",
@@ -164,7 +165,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cache directory (default: $FASTW2V_CACHE, else "
                         "$XDG_CACHE_HOME/fastw2v, else ~/.cache/fastw2v)")
     d.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    d.set_defaults(handler=_download)
+    for register in _command_modules():
+        register(sub)
     return parser
+
+
+def _command_modules():
+    """``register(subparsers)`` functions of the subcommands that live in their own modules.
+
+    Each adds its parser (with ``-q/--quiet`` and ``set_defaults(handler=...)``, a function taking
+    the parsed args and returning the exit status) and raises the same exceptions as ``train``.
+    """
+    return []
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
@@ -188,7 +201,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _EXIT_USAGE
     with _cli_logging(args.quiet):
         try:
-            return _train(args) if args.command == "train" else _download(args)
+            return args.handler(args)
         except KeyboardInterrupt:
             print("fastw2v: interrupted", file=sys.stderr)
             return _EXIT_INTERRUPTED
