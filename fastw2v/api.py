@@ -89,5 +89,5 @@ def train_with_config(corpus: PathLike, config: TrainConfig, *,
     stats["total_seconds"] = time.perf_counter() - t0
     logger.info("trained %d vectors in %.1f s (%.0f raw words/s); corpus preparation %.1f s",
                 len(prepared.vocab), run.seconds, stats["raw_words_per_sec"], prepare_seconds)
-    return Embeddings(trainer.syn0, list(prepared.vocab.words), counts=prepared.vocab.counts,
+    return Embeddings(trainer.vectors, list(prepared.vocab.words), counts=prepared.vocab.counts,
                       config=config, stats=stats)

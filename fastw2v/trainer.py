@@ -110,13 +110,14 @@ class Trainer:
         self._buffers = [np.zeros(block_buffer_size(config.window), dtype=np.int32)
                          for _ in range(n)]
         self._targets = [np.zeros(config.negative + 1, dtype=np.int64) for _ in range(n)]
-        self._neu1 = [np.zeros(config.dim, dtype=np.float32) for _ in range(n)]
-        self._neu1e = [np.zeros(config.dim, dtype=np.float32) for _ in range(n)]
+        width = self.syn0.shape[1]  # dim padded, see tables.ROW_ALIGN_FLOATS
+        self._neu1 = [np.zeros(width, dtype=np.float32) for _ in range(n)]
+        self._neu1e = [np.zeros(width, dtype=np.float32) for _ in range(n)]
         if config.sg and config.shared_negatives:
             w, k = 2 * config.window, config.negative + 1
             self._contexts = [np.zeros(w, dtype=np.int64) for _ in range(n)]
             self._grad = [np.zeros(w * k, dtype=np.float32) for _ in range(n)]
-            self._grad_in = [np.zeros((w, config.dim), dtype=np.float32) for _ in range(n)]
+            self._grad_in = [np.zeros((w, width), dtype=np.float32) for _ in range(n)]
 
     # -- one thread's work -------------------------------------------------------------------
     def _run_shard(self, t: int) -> None:
@@ -134,6 +135,11 @@ class Trainer:
             train_skipgram_shard(*common, self._neu1e[t])
         else:
             train_cbow_shard(*common, self._neu1[t], self._neu1e[t])
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The trained input vectors, ``(n_words, dim)`` float32, without the padding columns."""
+        return np.ascontiguousarray(self.syn0[:, :self.config.dim])
 
     # -- helpers for the main thread ----------------------------------------------------------
     def words_done(self) -> int:

@@ -269,3 +269,36 @@ def test_windows_never_cross_sentence_boundaries():
     assert stats[STAT_EXAMPLES] == 0
     np.testing.assert_array_equal(syn0, before0)
     np.testing.assert_array_equal(syn1, before1)
+
+
+# --- padded weight rows ---------------------------------------------------------------------------
+def test_weight_rows_are_padded_aligned_and_padding_stays_zero():
+    from fastw2v.config import TrainConfig
+    from fastw2v.trainer import Trainer
+    tokens = _stream(4, 30, [50, 80, 20] * 20)
+    counts = np.bincount(tokens[tokens >= 0], minlength=30).astype(np.int64) + 1
+    for kernel in (dict(sg=True), dict(sg=True, shared_negatives=False), dict(sg=False)):
+        tr = Trainer(TrainConfig(dim=10, workers=1, epochs=2, min_count=1, sample=0.0, **kernel),
+                     tokens, counts)
+        assert tr.syn0.shape[1] == tables.ROW_ALIGN_FLOATS
+        assert tr.syn0.ctypes.data % 64 == 0 and tr.syn1.ctypes.data % 64 == 0
+        tr.run(progress=False)
+        assert np.any(tr.syn1[:, :10] != 0)
+        assert np.all(tr.syn0[:, 10:] == 0) and np.all(tr.syn1[:, 10:] == 0)
+        assert tr.vectors.shape == (30, 10) and tr.vectors.flags.c_contiguous
+
+
+@pytest.mark.parametrize("sg", [True, False, "hogbatch"])
+def test_padding_does_not_change_the_result(sg):
+    v, window, negative = 40, 3, 4
+    counts = np.sort(np.random.default_rng(0).integers(1, 1000, v))[::-1].astype(np.int64)
+    tokens = _stream(1, v, [1, 7, 30, 2, 120, 60])
+    syn0, syn1 = _weights(v, 12, seed=3, scale=0.1)
+    pad0, pad1 = (np.zeros((v, 16), np.float32) for _ in range(2))
+    pad0[:, :12], pad1[:, :12] = syn0, syn1
+    for a, b in ((syn0, syn1), (pad0, pad1)):
+        _run_driver(sg, tokens, a, b, counts, window=window, negative=negative, sample=1e-2,
+                    alpha=0.01, seed=11)
+    np.testing.assert_allclose(pad0[:, :12], syn0, atol=1e-6)
+    np.testing.assert_allclose(pad1[:, :12], syn1, atol=1e-6)
+    assert np.all(pad0[:, 12:] == 0) and np.all(pad1[:, 12:] == 0)
