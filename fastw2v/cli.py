@@ -177,7 +177,8 @@ def _command_modules():
     Each adds its parser (with ``-q/--quiet`` and ``set_defaults(handler=...)``, a function taking
     the parsed args and returning the exit status) and raises the same exceptions as ``train``.
     """
-    return []
+    from . import bench
+    return [bench.register]
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
