@@ -1,0 +1,101 @@
+"""Micro-benchmarks of the kernels (pytest-benchmark).
+
+    python -m pytest benchmarks/test_micro.py --benchmark-only
+
+Throughput figures (examples/s, draws/s, GFLOP/s) are attached to each result's ``extra_info``
+and printed by ``--benchmark-columns`` / ``--benchmark-json``. Compile time is measured apart from
+steady state: ``test_compile_time`` compiles fresh copies of the kernels (no cache) once, and the
+steady-state benchmarks run already-compiled code on warm data.
+
+FLOP count of one skip-gram example (a center-context pair) with ``K`` negatives: for each of the
+``K + 1`` targets a dot product and two axpy updates of length ``D`` = ``6 * D * (K + 1)`` flops
+(the project's convention; bookkeeping not counted).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from fastw2v import tables
+from fastw2v.blocks import PROGRESS_STRIDE, STATS_WIDTH, STAT_EXAMPLES, block_buffer_size
+from fastw2v.hogbatch import train_hogbatch_shard
+from fastw2v.rng import draw_alias_many, thread_states
+from fastw2v.skipgram import train_skipgram_shard
+
+VOCAB = 50_000
+TOKENS = 400_000
+NEGATIVE = 5
+WINDOW = 5
+
+
+def _setup(dim):
+    rng = np.random.default_rng(0)
+    counts = (1e7 / np.arange(1, VOCAB + 1)).astype(np.int64) + 1  # Zipf, like real text
+    tokens = rng.choice(VOCAB, TOKENS, p=counts / counts.sum()).astype(np.int32)
+    syn0, syn1 = tables.initial_weights(VOCAB, dim, 1)
+    sig, logsig = tables.sigmoid_tables()
+    keep = tables.keep_thresholds(counts, 1e-4)
+    thr, alias = tables.alias_table(tables.negative_weights(counts, 0.75))
+    return tokens, syn0, syn1, sig, logsig, keep, thr, alias
+
+
+def _run(kernel, dim, state):
+    tokens, syn0, syn1, sig, logsig, keep, thr, alias = state
+    width = syn0.shape[1]
+    stats = np.zeros(STATS_WIDTH)
+    args = (tokens, 0, len(tokens), syn0, syn1, sig, logsig, keep, thr, alias, WINDOW, NEGATIVE,
+            np.float32(0.025), np.float32(0.0001), len(tokens) * 1000,
+            np.zeros(PROGRESS_STRIDE, np.int64), 0, np.zeros(1, np.int64), stats,
+            thread_states(1, 1)[0], np.zeros(block_buffer_size(WINDOW), np.int32),
+            np.zeros(NEGATIVE + 1, np.int64))
+    if kernel == "exact":
+        train_skipgram_shard(*args, np.zeros(width, np.float32))
+    else:
+        train_hogbatch_shard(*args, np.zeros(2 * WINDOW, np.int64),
+                             np.zeros(2 * WINDOW * (NEGATIVE + 1), np.float32),
+                             np.zeros((2 * WINDOW, width), np.float32))
+    return stats[STAT_EXAMPLES]
+
+
+@pytest.mark.parametrize("dim", [100, 300])
+@pytest.mark.parametrize("kernel", ["hogbatch", "exact"])
+def test_skipgram_examples_per_second(benchmark, kernel, dim):
+    state = _setup(dim)
+    _run(kernel, dim, state)  # compile / load from cache, warm the rows
+    examples = benchmark.pedantic(_run, args=(kernel, dim, state), rounds=5, iterations=1)
+    seconds = benchmark.stats.stats.median
+    benchmark.extra_info.update(
+        examples_per_sec=examples / seconds,
+        gflops=examples * 6 * dim * (NEGATIVE + 1) / seconds / 1e9)
+
+
+def test_alias_draws_per_second(benchmark):
+    counts = (1e7 / np.arange(1, VOCAB + 1)).astype(np.int64) + 1
+    thr, alias = tables.alias_table(tables.negative_weights(counts, 0.75))
+    out = np.empty(1_000_000, dtype=np.int64)
+    state = thread_states(1, 1)[0]
+    draw_alias_many(state, thr, alias, out)
+    benchmark.pedantic(draw_alias_many, args=(state, thr, alias, out), rounds=10, iterations=1)
+    benchmark.extra_info["draws_per_sec"] = out.size / benchmark.stats.stats.median
+
+
+def test_compile_time(benchmark):
+    """One cold compilation of the skip-gram drivers (no cache), reported apart from steady state."""
+    from numba import njit
+    from fastw2v._numba import NUMBA_OPTIONS
+    from fastw2v import hogbatch, skipgram
+
+    def compile_fresh():
+        opts = dict(NUMBA_OPTIONS, cache=False)
+        t0 = time.perf_counter()
+        for fn in (skipgram.train_skipgram_shard, hogbatch.train_hogbatch_shard):
+            fresh = njit(**opts)(fn.py_func)
+            fresh.compile(fn.signatures[0]) if fn.signatures else None
+        return time.perf_counter() - t0
+
+    _run("exact", 100, _setup(100))  # make sure both dispatchers have a signature
+    _run("hogbatch", 100, _setup(100))
+    seconds = benchmark.pedantic(compile_fresh, rounds=1, iterations=1)
+    benchmark.extra_info["compile_seconds"] = seconds
