@@ -123,12 +123,23 @@ def padded_width(dim: int) -> int:
     return -(-dim // ROW_ALIGN_FLOATS) * ROW_ALIGN_FLOATS
 
 
-def aligned_zeros(n_rows: int, width: int) -> np.ndarray:
-    """A zeroed C-contiguous float32 ``(n_rows, width)`` array whose data starts on 64 bytes."""
-    align = ROW_ALIGN_FLOATS * 4
-    raw = np.zeros(n_rows * width * 4 + align, dtype=np.uint8)
-    offset = (-raw.ctypes.data) % align
-    return raw[offset:offset + n_rows * width * 4].view(np.float32).reshape(n_rows, width)
+#: Bytes of a cache line (x86-64 and most ARM64 cores).
+CACHE_LINE_BYTES = 64
+
+
+def aligned_zeros(shape, dtype=np.float32) -> np.ndarray:
+    """A zeroed C-contiguous array that starts on a cache line and owns its last line.
+
+    Used for the weights (rows on cache-line boundaries) and for every thread's scratch and RNG
+    state, so no two threads ever write to the same cache line (no false sharing).
+    """
+    shape = (shape,) if np.isscalar(shape) else tuple(shape)
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    padded = -(-nbytes // CACHE_LINE_BYTES) * CACHE_LINE_BYTES
+    raw = np.zeros(padded + CACHE_LINE_BYTES, dtype=np.uint8)
+    offset = (-raw.ctypes.data) % CACHE_LINE_BYTES
+    return raw[offset:offset + nbytes].view(dtype).reshape(shape)
 
 
 def initial_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +150,7 @@ def initial_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.n
     """
     rng = np.random.Generator(np.random.PCG64(seed))
     width = padded_width(dim)
-    syn0 = aligned_zeros(n_words, width)
+    syn0 = aligned_zeros((n_words, width))
     syn0[:, :dim] = ((rng.random((n_words, dim), dtype=np.float32) - np.float32(0.5))
                      / np.float32(dim))
-    return syn0, aligned_zeros(n_words, width)
+    return syn0, aligned_zeros((n_words, width))

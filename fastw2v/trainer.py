@@ -105,19 +105,22 @@ class Trainer:
         self.shards = _shard_bounds(len(tokens), n)
         self.progress = np.zeros(n * PROGRESS_STRIDE, dtype=np.int64)
         self.stats = np.zeros((n, STATS_WIDTH), dtype=np.float64)
-        self.rng_states = thread_states(config.seed, n)
         self.stop_flag = np.zeros(1, dtype=np.int64)
-        self._buffers = [np.zeros(block_buffer_size(config.window), dtype=np.int32)
-                         for _ in range(n)]
-        self._targets = [np.zeros(config.negative + 1, dtype=np.int64) for _ in range(n)]
+        # Everything a thread writes in its hot loop lives on cache lines of its own.
         width = self.syn0.shape[1]  # dim padded, see tables.ROW_ALIGN_FLOATS
-        self._neu1 = [np.zeros(width, dtype=np.float32) for _ in range(n)]
-        self._neu1e = [np.zeros(width, dtype=np.float32) for _ in range(n)]
+        private = tables.aligned_zeros
+        self.rng_states = [private(1, np.uint64) for _ in range(n)]
+        for t, s in enumerate(thread_states(config.seed, n)):
+            self.rng_states[t][:] = s
+        self._buffers = [private(block_buffer_size(config.window), np.int32) for _ in range(n)]
+        self._targets = [private(config.negative + 1, np.int64) for _ in range(n)]
+        self._neu1 = [private(width) for _ in range(n)]
+        self._neu1e = [private(width) for _ in range(n)]
         if config.sg and config.shared_negatives:
             w, k = 2 * config.window, config.negative + 1
-            self._contexts = [np.zeros(w, dtype=np.int64) for _ in range(n)]
-            self._grad = [np.zeros(w * k, dtype=np.float32) for _ in range(n)]
-            self._grad_in = [np.zeros((w, width), dtype=np.float32) for _ in range(n)]
+            self._contexts = [private(w, np.int64) for _ in range(n)]
+            self._grad = [private(w * k) for _ in range(n)]
+            self._grad_in = [private((w, width)) for _ in range(n)]
 
     # -- one thread's work -------------------------------------------------------------------
     def _run_shard(self, t: int) -> None:
