@@ -309,6 +309,58 @@ class Embeddings:
         return [(self.words[i], float(sims[i])) for i in order]
 
     # ----------------------------------------------------------------------------------------- #
+    # evaluation and pictures (thin wrappers; see fastw2v.evaluate, .probe, .bias, .plots)
+    # ----------------------------------------------------------------------------------------- #
+    def evaluate_analogies(self, path: PathLike, restrict_vocab: Optional[int] = 30000,
+                           case_insensitive: bool = True, method: str = "3cosadd"):
+        """Analogy accuracy on a ``questions-words.txt``-format file (3CosAdd or 3CosMul).
+
+        See :func:`fastw2v.evaluate.evaluate_analogies`; returns an
+        :class:`~fastw2v.evaluate.AnalogyResult` (overall, semantic/syntactic and per-section
+        accuracy, questions seen and skipped).
+        """
+        from .evaluate import evaluate_analogies
+        return evaluate_analogies(self, path, restrict_vocab=restrict_vocab,
+                                  case_insensitive=case_insensitive, method=method)
+
+    def evaluate_word_pairs(self, path: PathLike, restrict_vocab: Optional[int] = None,
+                            case_insensitive: bool = True):
+        """Spearman and Pearson correlation with a word-pair similarity file (e.g. WordSim-353).
+
+        See :func:`fastw2v.evaluate.evaluate_word_pairs`; returns a
+        :class:`~fastw2v.evaluate.PairsResult`.
+        """
+        from .evaluate import evaluate_word_pairs
+        return evaluate_word_pairs(self, path, restrict_vocab=restrict_vocab,
+                                   case_insensitive=case_insensitive)
+
+    def probe(self, words: Sequence[str] = (), **kwargs: Any):
+        """Embedding health report (canonical analogies, neighbours of ``words``, symmetry,
+        degenerate norms). See :func:`fastw2v.probe.probe`; ``print(emb.probe([...]).format())``.
+        """
+        from .probe import probe
+        return probe(self, words, **kwargs)
+
+    def bias_report(self, axis1: Any = None, axis2: Any = None,
+                    occupations: Optional[Iterable[str]] = None, top: int = 10):
+        """Occupation words projected on two bias axes (default ``he - she``, ``doctor - nurse``).
+
+        See :func:`fastw2v.bias.bias_report`.
+        """
+        from . import bias
+        return bias.bias_report(self, axis1=bias.DEFAULT_AXIS1 if axis1 is None else axis1,
+                                axis2=bias.DEFAULT_AXIS2 if axis2 is None else axis2,
+                                occupations=occupations, top=top)
+
+    def plot_words(self, words: Sequence[str], path: PathLike, **kwargs: Any):
+        """Save a labelled 2-D PCA scatter of ``words`` (needs matplotlib).
+
+        See :func:`fastw2v.plots.plot_words`.
+        """
+        from .plots import plot_words
+        return plot_words(self, words, path, **kwargs)
+
+    # ----------------------------------------------------------------------------------------- #
     # native format
     # ----------------------------------------------------------------------------------------- #
     def save(self, path: PathLike) -> None:

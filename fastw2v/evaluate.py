@@ -1,18 +1,27 @@
-"""Intrinsic evaluation of word vectors: analogies (3CosAdd) and word-pair similarity.
+"""Intrinsic evaluation of word vectors: analogies (3CosAdd, 3CosMul) and word-pair similarity.
 
 Conventions follow word2vec.c's ``compute-accuracy`` and gensim's ``evaluate_word_analogies`` /
 ``evaluate_word_pairs``:
 
-* Analogy questions ``a b c d`` ("a is to b as c is to d") are answered with the word whose unit
-  vector is closest (cosine) to ``unit(b) - unit(a) + unit(c)``, never ``a``, ``b`` or ``c``.
-  Only the first ``restrict_vocab`` words of the vocabulary (the most frequent ones) are used, as
-  candidates and as question words; a question with any word outside them is *skipped* and does
-  not count in the accuracy.
+* Analogy questions ``a b c d`` ("a is to b as c is to d") are answered with the vocabulary word
+  ``x`` that maximizes
+
+  - **3CosAdd** (Mikolov et al. 2013): ``cos(x, b) - cos(x, a) + cos(x, c)``, i.e. the word whose
+    unit vector is closest to ``unit(b) - unit(a) + unit(c)``;
+  - **3CosMul** (Levy & Goldberg 2014, eq. 4): ``cos'(x, b) * cos'(x, c) / (cos'(x, a) + eps)``
+    with cosines shifted to [0, 1], ``cos' = (cos + 1) / 2``, and ``eps = 1e-3``;
+
+  never ``a``, ``b`` or ``c``. Only the first ``restrict_vocab`` words of the vocabulary (the most
+  frequent ones) are used, as candidates and as question words; a question with any word outside
+  them is *skipped* and does not count in the accuracy.
 * Case-insensitive matching upper-cases words; when several vocabulary words fold to the same key,
   the most frequent (first) one represents it, and every case variant of a question word is
   excluded from the answers.
-* Word pairs are scored by the Spearman rank correlation (average ranks for ties) between human
-  scores and cosine similarities over the pairs whose two words are in the vocabulary.
+* In the Google set (``questions-words.txt``) the sections whose names start with ``gram`` are the
+  *syntactic* ones, the others *semantic*; :class:`AnalogyResult` reports both subtotals.
+* Word pairs are scored by the Spearman rank correlation (average ranks for ties) and the Pearson
+  correlation between human scores and cosine similarities over the pairs whose two words are in
+  the vocabulary.
 """
 from __future__ import annotations
 
@@ -20,7 +29,8 @@ import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import (Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple,
+                    Union)
 
 import numpy as np
 
@@ -32,21 +42,41 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 ANALOGIES_FILE = "questions-words.txt"
 WORD_PAIRS_FILE = "wordsim353.tsv"
-#: Upper bound on the number of scores (questions x candidates) held at once.
-_MAX_BATCH_SCORES = 1 << 23
+#: The analogy methods, in the order reports list them.
+ANALOGY_METHODS = ("3cosadd", "3cosmul")
+#: Display names of the analogy methods.
+METHOD_NAMES = {"3cosadd": "3CosAdd", "3cosmul": "3CosMul"}
+#: Levy & Goldberg's epsilon in the denominator of 3CosMul.
+COSMUL_EPSILON = 1e-3
+#: Section names starting with this prefix are syntactic (the Google set's convention).
+SYNTACTIC_PREFIX = "gram"
+#: Upper bound on the number of similarities (question words x candidates) held at once.
+_MAX_BLOCK_SIMS = 1 << 22
+#: Upper bound on the number of scores (questions x candidates) in one step (cache-sized).
+_MAX_BLOCK_SCORES = 1 << 18
 _NO_SECTION = "(no section)"
 
 __all__ = [
+    "ANALOGY_METHODS",
     "AnalogyResult",
     "PairsResult",
     "EvalFiles",
+    "answer_analogies",
     "evaluate_analogies",
+    "evaluate_analogy_methods",
     "evaluate_word_pairs",
+    "is_syntactic_section",
+    "read_analogy_file",
     "standard_eval_files",
     "spearman",
     "pearson",
     "rankdata",
 ]
+
+
+def is_syntactic_section(name: str) -> bool:
+    """Whether an analogy section is syntactic: its name starts with ``gram`` (Google set)."""
+    return name.strip().lower().startswith(SYNTACTIC_PREFIX)
 
 
 @dataclass
@@ -69,6 +99,12 @@ class AnalogyResult:
         Number of vocabulary words actually used (``min(restrict_vocab, len(emb))``).
     invalid : int
         Malformed lines (not four words), ignored with a warning.
+    method : str
+        ``"3cosadd"`` or ``"3cosmul"``.
+    section_skipped : dict
+        section name -> questions skipped in it.
+    path : str or None
+        The questions file.
     """
 
     accuracy: float
@@ -78,6 +114,9 @@ class AnalogyResult:
     sections: Dict[str, Tuple[int, int]] = field(default_factory=dict)
     restrict_vocab: int = 0
     invalid: int = 0
+    method: str = "3cosadd"
+    section_skipped: Dict[str, int] = field(default_factory=dict)
+    path: Optional[str] = None
 
     @property
     def total(self) -> int:
@@ -88,11 +127,55 @@ class AnalogyResult:
         """section name -> accuracy (NaN for a section where nothing was seen)."""
         return {name: (c / s if s else float("nan")) for name, (c, s) in self.sections.items()}
 
+    def _subtotal(self, syntactic: bool) -> Tuple[int, int]:
+        c = s = 0
+        for name, (sc, ss) in self.sections.items():
+            if is_syntactic_section(name) == syntactic:
+                c += sc
+                s += ss
+        return c, s
+
+    @property
+    def semantic(self) -> Tuple[int, int]:
+        """``(correct, seen)`` over the semantic sections (names not starting with ``gram``)."""
+        return self._subtotal(False)
+
+    @property
+    def syntactic(self) -> Tuple[int, int]:
+        """``(correct, seen)`` over the syntactic sections (names starting with ``gram``)."""
+        return self._subtotal(True)
+
+    @property
+    def semantic_accuracy(self) -> float:
+        """Accuracy over the semantic sections (NaN when none was seen)."""
+        c, s = self.semantic
+        return c / s if s else float("nan")
+
+    @property
+    def syntactic_accuracy(self) -> float:
+        """Accuracy over the syntactic sections (NaN when none was seen)."""
+        c, s = self.syntactic
+        return c / s if s else float("nan")
+
+    @property
+    def has_syntactic_sections(self) -> bool:
+        """Whether the file has both kinds of sections, so that the split means something."""
+        kinds = {is_syntactic_section(name) for name in self.sections}
+        return kinds == {True, False}
+
     def to_dict(self) -> dict:
-        """A JSON-friendly dict (sections as ``[correct, seen]`` lists)."""
+        """A JSON-friendly dict (sections as ``[correct, seen]`` lists, subtotals added)."""
         d = asdict(self)
         d["sections"] = {k: list(v) for k, v in self.sections.items()}
+        d["semantic"] = list(self.semantic)
+        d["syntactic"] = list(self.syntactic)
+        d["semantic_accuracy"] = _nan_to_none(self.semantic_accuracy)
+        d["syntactic_accuracy"] = _nan_to_none(self.syntactic_accuracy)
         return d
+
+
+def _nan_to_none(x: float) -> Optional[float]:
+    return None if x != x else x
 
 
 @dataclass
@@ -113,6 +196,8 @@ class PairsResult:
         ``n_oov / (n_pairs + n_oov)`` as a fraction in [0, 1] (gensim reports it in percent).
     invalid : int
         Malformed lines, ignored with a warning.
+    path : str or None
+        The pairs file.
     """
 
     spearman: float
@@ -121,9 +206,14 @@ class PairsResult:
     n_oov: int
     oov_ratio: float
     invalid: int = 0
+    path: Optional[str] = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """A JSON-friendly dict (NaN correlations as None)."""
+        d = asdict(self)
+        d["spearman"] = _nan_to_none(self.spearman)
+        d["pearson"] = _nan_to_none(self.pearson)
+        return d
 
 
 class EvalFiles(NamedTuple):
@@ -157,6 +247,29 @@ def _resolve_limit(emb: Embeddings, restrict_vocab: Optional[int]) -> int:
         raise ValueError(f"restrict_vocab must be a non-negative integer or None, "
                          f"got {restrict_vocab!r}")
     return min(int(restrict_vocab), len(emb))
+
+
+def _check_methods(methods: Iterable[str]) -> Tuple[str, ...]:
+    if isinstance(methods, str):
+        methods = (methods,)
+    out: List[str] = []
+    for m in methods:
+        name = str(m).lower()
+        if name not in ANALOGY_METHODS:
+            raise ValueError(f"unknown analogy method {m!r}; choose from "
+                             f"{', '.join(ANALOGY_METHODS)}")
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise ValueError("no analogy method given")
+    return tuple(out)
+
+
+def _check_epsilon(epsilon: float) -> float:
+    eps = float(epsilon)
+    if not eps > 0.0 or not np.isfinite(eps):
+        raise ValueError(f"epsilon must be a positive number, got {epsilon!r}")
+    return eps
 
 
 # --------------------------------------------------------------------------------------------- #
@@ -197,7 +310,8 @@ def read_analogy_file(
 
 
 def evaluate_analogies(emb: Embeddings, path: PathLike, restrict_vocab: Optional[int] = 30000,
-                       case_insensitive: bool = True) -> AnalogyResult:
+                       case_insensitive: bool = True, method: str = "3cosadd",
+                       epsilon: float = COSMUL_EPSILON) -> AnalogyResult:
     """Accuracy on an analogy questions file (Google ``questions-words.txt`` format).
 
     Parameters
@@ -211,6 +325,10 @@ def evaluate_analogies(emb: Embeddings, path: PathLike, restrict_vocab: Optional
         None uses all.
     case_insensitive : bool
         Compare words upper-cased (default, as gensim does).
+    method : {"3cosadd", "3cosmul"}
+        How answers are chosen (see the module docstring).
+    epsilon : float
+        3CosMul's denominator offset (default 1e-3, Levy & Goldberg's; gensim uses 1e-6).
 
     Returns
     -------
@@ -218,9 +336,29 @@ def evaluate_analogies(emb: Embeddings, path: PathLike, restrict_vocab: Optional
 
     Notes
     -----
-    Scores are computed in batches with one matrix product per batch (float32), so the 19,544
-    Google questions against 30,000 words take about a second.
+    The cosines between the distinct question words and the candidates are computed with matrix
+    products in blocks (float32) and each question's score is assembled from them, so the 19,544
+    Google questions against 30,000 words take a few seconds, with both methods.
+    See :func:`evaluate_analogy_methods` to score several methods in one pass.
     """
+    return evaluate_analogy_methods(emb, path, restrict_vocab=restrict_vocab,
+                                    case_insensitive=case_insensitive, methods=(method,),
+                                    epsilon=epsilon)[_check_methods(method)[0]]
+
+
+def evaluate_analogy_methods(emb: Embeddings, path: PathLike,
+                             restrict_vocab: Optional[int] = 30000, case_insensitive: bool = True,
+                             methods: Sequence[str] = ANALOGY_METHODS,
+                             epsilon: float = COSMUL_EPSILON) -> Dict[str, AnalogyResult]:
+    """:func:`evaluate_analogies` with several methods at once, sharing the cosine computations.
+
+    Returns
+    -------
+    dict
+        method name (``"3cosadd"``, ``"3cosmul"``) -> :class:`AnalogyResult`, in the order given.
+    """
+    methods = _check_methods(methods)
+    epsilon = _check_epsilon(epsilon)
     limit = _resolve_limit(emb, restrict_vocab)
     key = _key_function(case_insensitive)
     section_names, questions, invalid = read_analogy_file(path)
@@ -228,73 +366,144 @@ def evaluate_analogies(emb: Embeddings, path: PathLike, restrict_vocab: Optional
 
     q_rows: List[Tuple[int, int, int, int]] = []
     q_section: List[int] = []
-    skipped = 0
+    skipped_by_sec = np.zeros(len(section_names), dtype=np.int64)
     for sec, _, words in questions:
         rows = [lookup.get(key(w)) for w in words]
         if any(r is None for r in rows):
-            skipped += 1
+            skipped_by_sec[sec] += 1
             continue
         q_rows.append(tuple(rows))  # type: ignore[arg-type]
         q_section.append(sec)
 
     n_sec = len(section_names)
-    correct_by_sec = np.zeros(n_sec, dtype=np.int64)
-    seen_by_sec = np.zeros(n_sec, dtype=np.int64)
-    if q_rows:
-        q = np.asarray(q_rows, dtype=np.int64)
-        secs = np.asarray(q_section, dtype=np.int64)
-        hits = _answer_batches(emb.unit_vectors[:limit], rep, q)
-        np.add.at(seen_by_sec, secs, 1)
-        np.add.at(correct_by_sec, secs, hits.astype(np.int64))
+    q = np.asarray(q_rows, dtype=np.int64).reshape(-1, 4)
+    secs = np.asarray(q_section, dtype=np.int64)
+    seen_by_sec = np.bincount(secs, minlength=n_sec).astype(np.int64)
+    predicted = _predict(emb.unit_vectors[:limit], rep, q[:, :3], methods, epsilon)
 
-    correct = int(correct_by_sec.sum())
-    seen = int(seen_by_sec.sum())
-    sections: Dict[str, Tuple[int, int]] = {}
-    for i, name in enumerate(section_names):
-        c, s = sections.get(name, (0, 0))  # a repeated header name merges
-        sections[name] = (c + int(correct_by_sec[i]), s + int(seen_by_sec[i]))
-    result = AnalogyResult(accuracy=correct / seen if seen else 0.0, correct=correct, seen=seen,
-                           skipped=skipped, sections=sections, restrict_vocab=limit,
-                           invalid=invalid)
-    for name, (c, s) in sections.items():
-        if s:
-            logger.info("analogies %s: %.1f%% (%d/%d)", name, 100.0 * c / s, c, s)
-    logger.info("analogies total: %.2f%% (%d/%d), %d questions skipped (outside the top %d words)",
-                100.0 * result.accuracy, correct, seen, skipped, limit)
-    return result
+    results: Dict[str, AnalogyResult] = {}
+    for m in methods:
+        pred = predicted[m]
+        hits = (pred >= 0) & (rep[np.maximum(pred, 0)] == q[:, 3]) if len(q) else \
+            np.zeros(0, dtype=bool)
+        correct_by_sec = np.bincount(secs, weights=hits, minlength=n_sec).astype(np.int64)
+        sections: Dict[str, Tuple[int, int]] = {}
+        section_skipped: Dict[str, int] = {}
+        for i, name in enumerate(section_names):
+            c, s = sections.get(name, (0, 0))  # a repeated header name merges
+            sections[name] = (c + int(correct_by_sec[i]), s + int(seen_by_sec[i]))
+            section_skipped[name] = section_skipped.get(name, 0) + int(skipped_by_sec[i])
+        correct = int(correct_by_sec.sum())
+        seen = int(seen_by_sec.sum())
+        skipped = int(skipped_by_sec.sum())
+        result = AnalogyResult(accuracy=correct / seen if seen else 0.0, correct=correct,
+                               seen=seen, skipped=skipped, sections=sections,
+                               restrict_vocab=limit, invalid=invalid, method=m,
+                               section_skipped=section_skipped, path=os.fspath(path))
+        results[m] = result
+        label = METHOD_NAMES[m]
+        for name, (c, s) in sections.items():
+            if s:
+                logger.debug("analogies %s %s: %.1f%% (%d/%d)", label, name, 100.0 * c / s, c, s)
+        logger.info("analogies %s: %.2f%% (%d/%d), %d questions skipped (outside the top %d "
+                    "words)", label, 100.0 * result.accuracy, correct, seen, skipped, limit)
+    return results
 
 
-def _answer_batches(unit: np.ndarray, rep: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """For each question row ``(a, b, c, d)`` (representative rows): is 3CosAdd's answer ``d``?"""
+def answer_analogies(emb: Embeddings, questions: Iterable[Sequence[str]],
+                     restrict_vocab: Optional[int] = 30000, case_insensitive: bool = True,
+                     method: str = "3cosadd",
+                     epsilon: float = COSMUL_EPSILON) -> List[Optional[str]]:
+    """The answer to each question ``(a, b, c)`` ("a is to b as c is to ?"), batched.
+
+    Parameters
+    ----------
+    emb : Embeddings
+    questions : iterable of (a, b, c) or (a, b, c, d)
+        A fourth word, if present, is ignored.
+    restrict_vocab, case_insensitive, method, epsilon
+        As in :func:`evaluate_analogies`.
+
+    Returns
+    -------
+    list of str or None
+        The answering vocabulary word (the representative of its case-folded key when
+        ``case_insensitive``), or None where a question word is outside the restricted vocabulary
+        (or no candidate is left).
+    """
+    (m,) = _check_methods(method)
+    epsilon = _check_epsilon(epsilon)
+    limit = _resolve_limit(emb, restrict_vocab)
+    key = _key_function(case_insensitive)
+    lookup, rep = _restricted_vocab(emb, limit, key)
+    rows: List[Tuple[int, int, int]] = []
+    where: List[int] = []
+    out: List[Optional[str]] = []
+    for i, question in enumerate(questions):
+        if len(question) not in (3, 4):
+            raise ValueError(f"question #{i} must have 3 or 4 words, got {question!r}")
+        r = [lookup.get(key(w)) for w in question[:3]]
+        out.append(None)
+        if all(x is not None for x in r):
+            rows.append(tuple(r))  # type: ignore[arg-type]
+            where.append(i)
+    if rows:
+        pred = _predict(emb.unit_vectors[:limit], rep, np.asarray(rows, dtype=np.int64), (m,),
+                        epsilon)[m]
+        for i, p in zip(where, pred.tolist()):
+            out[i] = emb.words[int(rep[p])] if p >= 0 else None
+    return out
+
+
+def _predict(unit: np.ndarray, rep: np.ndarray, abc: np.ndarray, methods: Sequence[str],
+             epsilon: float) -> Dict[str, np.ndarray]:
+    """Row of the best candidate for each question ``(a, b, c)`` and each method (-1: none).
+
+    ``unit`` holds the n candidate unit vectors, ``rep`` each candidate's representative row and
+    ``abc`` the representative rows of the question words. A candidate is excluded when its
+    representative is that of ``a``, ``b`` or ``c``. Ties go to the lowest row (as ``argmax``).
+
+    The work is blocked over candidates: for each block of columns, the cosines between the
+    distinct question words and the block are one matrix product; each question's scores are
+    gathered from them, in blocks of questions small enough to stay in the cache.
+    """
+    n_q = len(abc)
     n = unit.shape[0]
-    # case variants: representative row -> all rows folding to it (only where there are several)
-    variants: Dict[int, np.ndarray] = {}
-    if n:
-        counts = np.bincount(rep, minlength=n)
-        multi = np.flatnonzero(counts > 1)
-        if multi.size:
-            order = np.argsort(rep, kind="stable")
-            starts = np.concatenate(([0], np.cumsum(counts)))
-            for r in multi:
-                variants[int(r)] = order[starts[r]:starts[r + 1]]
-    batch = max(1, min(4096, _MAX_BATCH_SCORES // max(1, n)))
-    hits = np.zeros(len(q), dtype=bool)
-    for start in range(0, len(q), batch):
-        qb = q[start:start + batch]
-        target = unit[qb[:, 1]].astype(np.float32) - unit[qb[:, 0]] + unit[qb[:, 2]]
-        scores = target @ unit.T  # (batch, n); normalizing target would not change the argmax
-        rows = np.arange(len(qb))
-        for col in range(3):
-            scores[rows, qb[:, col]] = -np.inf
-        if variants:
-            for i, (a, b, c) in enumerate(qb[:, :3].tolist()):
-                for r in (a, b, c):
-                    extra = variants.get(r)
-                    if extra is not None:
-                        scores[i, extra] = -np.inf
-        predicted = np.argmax(scores, axis=1)
-        hits[start:start + len(qb)] = rep[predicted] == qb[:, 3]
-    return hits
+    best_val = {m: np.full(n_q, -np.inf, dtype=np.float32) for m in methods}
+    best_row = {m: np.full(n_q, -1, dtype=np.int64) for m in methods}
+    if n_q == 0 or n == 0:
+        return best_row
+    uniq, inverse = np.unique(abc, return_inverse=True)
+    inverse = inverse.reshape(n_q, 3)
+    qwords = np.ascontiguousarray(unit[uniq], dtype=np.float32)
+    col_block = max(1, min(n, _MAX_BLOCK_SIMS // max(1, len(uniq))))
+    q_block = max(1, _MAX_BLOCK_SCORES // col_block)
+    eps = np.float32(epsilon)
+    half = np.float32(0.5)
+    for cs in range(0, n, col_block):
+        ce = min(n, cs + col_block)
+        sims = qwords @ np.ascontiguousarray(unit[cs:ce], dtype=np.float32).T  # (U, w)
+        shifted = (sims + np.float32(1.0)) * half if "3cosmul" in methods else None
+        rep_block = rep[cs:ce]
+        for qs in range(0, n_q, q_block):
+            qe = min(n_q, qs + q_block)
+            ia, ib, ic = inverse[qs:qe, 0], inverse[qs:qe, 1], inverse[qs:qe, 2]
+            qa, qb, qc = abc[qs:qe, 0, None], abc[qs:qe, 1, None], abc[qs:qe, 2, None]
+            excluded = (rep_block == qa) | (rep_block == qb) | (rep_block == qc)
+            for m in methods:
+                if m == "3cosadd":
+                    scores = sims[ib] - sims[ia]
+                    scores += sims[ic]
+                else:
+                    scores = shifted[ib] * shifted[ic]  # type: ignore[index]
+                    scores /= shifted[ia] + eps  # type: ignore[index]
+                scores[excluded] = -np.inf
+                arg = np.argmax(scores, axis=1)
+                val = scores[np.arange(qe - qs), arg]
+                better = val > best_val[m][qs:qe]  # strict: earlier rows win ties
+                best_val[m][qs:qe][better] = val[better]
+                best_row[m][qs:qe][better] = arg[better] + cs
+    return best_row
 
 
 # --------------------------------------------------------------------------------------------- #
@@ -352,7 +561,7 @@ def evaluate_word_pairs(emb: Embeddings, path: PathLike, restrict_vocab: Optiona
     n = len(gold)
     result = PairsResult(spearman=spearman(gold, model), pearson=pearson(gold, model), n_pairs=n,
                          n_oov=n_oov, oov_ratio=n_oov / (n + n_oov) if n + n_oov else 0.0,
-                         invalid=invalid)
+                         invalid=invalid, path=os.fspath(path))
     logger.info("word pairs %s: Spearman %.4f, Pearson %.4f over %d pairs, %d OOV (%.1f%%)",
                 path, result.spearman, result.pearson, n, n_oov, 100.0 * result.oov_ratio)
     return result

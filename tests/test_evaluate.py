@@ -395,3 +395,206 @@ def test_standard_eval_files_finds_shared_data(data_dir):
     files = standard_eval_files()
     assert files.analogies is not None and files.analogies.is_file()
     assert files.word_pairs is not None and files.word_pairs.is_file()
+
+
+# ------------------------------------------------------------------------------------------- #
+# 3CosMul, semantic / syntactic split, per-section skips
+# ------------------------------------------------------------------------------------------- #
+from fastw2v.evaluate import (ANALOGY_METHODS, PairsResult, answer_analogies,  # noqa: E402
+                              evaluate_analogy_methods, is_syntactic_section)
+
+
+def cosmul_model():
+    """3CosAdd answers 'x', 3CosMul answers 'y' (found by search, checked by hand below)."""
+    words = ["a", "b", "c", "x", "y"]
+    vec = np.array([[3, 0, -1], [0, 0, -1], [1, 2, 2], [-3, -1, -2], [3, 2, -2]],
+                   dtype=np.float32)
+    return Embeddings(vec, words)
+
+
+def _hand_scores(emb, a, b, c, cand, eps):
+    """(3CosAdd, 3CosMul) score of one candidate, straight from the definitions in float64."""
+    def cos(u, v):
+        u, v = emb[u].astype(np.float64), emb[v].astype(np.float64)
+        return float(u @ v / np.sqrt((u @ u) * (v @ v)))
+    add = cos(cand, b) - cos(cand, a) + cos(cand, c)
+    shift = lambda w: (cos(cand, w) + 1) / 2  # noqa: E731
+    mul = shift(b) * shift(c) / (shift(a) + eps)
+    return add, mul
+
+
+def test_3cosmul_hand_computed(tmp_path):
+    emb = cosmul_model()
+    # by hand: cos(x,b)=2/sqrt(14), cos(x,a)=-7/sqrt(140), cos(x,c)=-9/(3 sqrt(14)); ...
+    add_x, mul_x = _hand_scores(emb, "a", "b", "c", "x", 1e-3)
+    add_y, mul_y = _hand_scores(emb, "a", "b", "c", "y", 1e-3)
+    assert add_x == pytest.approx(2 / math.sqrt(14) + 7 / math.sqrt(140) - 3 / math.sqrt(14))
+    assert add_x > add_y and mul_y > mul_x  # the two methods disagree on this question
+    p = tmp_path / "q.txt"
+    p.write_text(": s\na b c x\na b c y\n")
+    both = evaluate_analogy_methods(emb, p)
+    assert list(both) == list(ANALOGY_METHODS)
+    assert (both["3cosadd"].correct, both["3cosadd"].seen) == (1, 2)
+    assert (both["3cosmul"].correct, both["3cosmul"].seen) == (1, 2)
+    assert both["3cosmul"].method == "3cosmul" and both["3cosadd"].method == "3cosadd"
+    assert answer_analogies(emb, [("a", "b", "c")]) == ["x"]
+    assert answer_analogies(emb, [("a", "b", "c", "ignored")], method="3cosmul") == ["y"]
+    single = evaluate_analogies(emb, p, method="3cosmul")
+    assert single.to_dict() == both["3cosmul"].to_dict()
+
+
+def test_analogy_method_and_epsilon_validation(qfile):
+    with pytest.raises(ValueError, match="unknown analogy method"):
+        evaluate_analogies(royal(), qfile, method="3coswhat")
+    with pytest.raises(ValueError, match="epsilon"):
+        evaluate_analogies(royal(), qfile, method="3cosmul", epsilon=0)
+    assert evaluate_analogies(royal(), qfile, method="3CosMul").method == "3cosmul"
+
+
+def test_answer_analogies_skips_unknown_words():
+    emb = royal()
+    assert answer_analogies(emb, [("man", "king", "woman"), ("man", "king", "nope"),
+                                  ("MAN", "KING", "WOMAN")]) == ["queen", None, "queen"]
+    assert answer_analogies(emb, [("MAN", "KING", "WOMAN")], case_insensitive=False) == [None]
+    with pytest.raises(ValueError, match="3 or 4 words"):
+        answer_analogies(emb, [("man", "king")])
+
+
+SPLIT = """\
+: capital-common-countries
+man king woman queen
+man king lion queen
+: gram3-comparative
+man king woman apple
+man king woman queen
+man king woman queen
+: family
+man king woman queen
+"""
+
+
+def test_semantic_syntactic_split_and_section_skips(tmp_path):
+    p = tmp_path / "q.txt"
+    p.write_text(SPLIT)
+    r = evaluate_analogies(royal(), p)
+    assert r.sections == {"capital-common-countries": (1, 1), "gram3-comparative": (2, 3),
+                          "family": (1, 1)}
+    assert r.section_skipped == {"capital-common-countries": 1, "gram3-comparative": 0,
+                                 "family": 0}
+    assert r.semantic == (2, 2) and r.syntactic == (2, 3)
+    assert r.semantic_accuracy == 1.0 and r.syntactic_accuracy == pytest.approx(2 / 3)
+    assert r.has_syntactic_sections
+    d = r.to_dict()
+    assert d["semantic"] == [2, 2] and d["syntactic"] == [2, 3]
+    assert d["section_skipped"]["capital-common-countries"] == 1
+    assert d["path"] == str(p)
+    assert is_syntactic_section("gram1-adjective-to-adverb") and \
+        not is_syntactic_section("city-in-state")
+
+
+def test_no_syntactic_sections(qfile):
+    r = evaluate_analogies(royal(), qfile)
+    assert not r.has_syntactic_sections
+    assert math.isnan(r.syntactic_accuracy) and r.to_dict()["syntactic_accuracy"] is None
+
+
+def _reference_cosmul(emb, path, restrict, case_insensitive, eps):
+    """Brute-force 3CosMul in float64, one question at a time; also how many questions have a
+    winning margin so small (relative 1e-5) that float32 rounding could flip the answer."""
+    key = str.upper if case_insensitive else (lambda w: w)
+    ok = {}
+    for i, w in enumerate(emb.words[:restrict]):
+        ok.setdefault(key(w), i)
+    keys = [key(w) for w in emb.words[:restrict]]
+    vec = emb.vectors[:restrict].astype(np.float64)
+    unit = vec / np.linalg.norm(vec, axis=1)[:, None]
+    _, questions, _ = read_analogy_file(path)
+    correct = seen = close = 0
+    for _, _, q in questions:
+        k = [key(w) for w in q]
+        if any(x not in ok for x in k):
+            continue
+        seen += 1
+        sh = [(unit @ unit[ok[x]] + 1) / 2 for x in k[:3]]
+        scores = sh[1] * sh[2] / (sh[0] + eps)
+        ranked = [i for i in np.argsort(-scores, kind="stable") if keys[i] not in k[:3]]
+        correct += keys[ranked[0]] == k[3]
+        close += (scores[ranked[0]] - scores[ranked[1]]) / scores[ranked[0]] < 1e-5
+    return correct, seen, close
+
+
+@pytest.mark.parametrize("case_insensitive", [True, False])
+def test_3cosmul_matches_brute_force(analogy_case, case_insensitive):
+    emb, path, restrict = analogy_case
+    correct, seen, close = _reference_cosmul(emb, path, restrict, case_insensitive, 1e-3)
+    assert close <= 3, "test data has many near-ties"
+    r = evaluate_analogies(emb, path, restrict_vocab=restrict, case_insensitive=case_insensitive,
+                           method="3cosmul")
+    assert r.seen == seen
+    assert abs(r.correct - correct) <= close  # only a near-tie may go the other way
+    assert 0 < r.correct < r.seen
+
+
+def test_3cosmul_matches_gensim_most_similar_cosmul(tmp_path):
+    """gensim's evaluate_word_analogies has no 3CosMul, so compare question by question with its
+    most_similar_cosmul (epsilon 1e-6, whole vocabulary, exact-case exclusion of the inputs)."""
+    gensim_kv = pytest.importorskip("gensim.models.keyedvectors")
+    rng = np.random.default_rng(2024)
+    path = tmp_path / "questions.txt"
+    path.write_text(_synthetic_questions(rng, n_sections=3, per_section=40))
+    emb = _build_model(path, rng, variant_share=0.0)
+    kv = gensim_kv.KeyedVectors(vector_size=emb.dim)
+    kv.add_vectors(emb.words, emb.vectors)
+    _, questions, _ = read_analogy_file(path)
+    qs = [q for _, _, q in questions]
+    ours = answer_analogies(emb, qs, restrict_vocab=None, case_insensitive=False,
+                            method="3cosmul", epsilon=1e-6)
+    theirs = [kv.most_similar_cosmul(positive=[b, c], negative=[a], topn=1)[0][0]
+              for a, b, c, _ in qs]
+    assert ours == theirs
+    expected = [q[3] for q in qs]
+    assert 0 < sum(o == e for o, e in zip(ours, expected)) < len(qs)
+
+
+def test_both_methods_in_one_pass_equal_separate_runs(analogy_case):
+    emb, path, restrict = analogy_case
+    both = evaluate_analogy_methods(emb, path, restrict_vocab=restrict)
+    for m in ANALOGY_METHODS:
+        alone = evaluate_analogies(emb, path, restrict_vocab=restrict, method=m)
+        assert both[m].to_dict() == alone.to_dict()
+
+
+def test_google_set_on_30k_words_takes_seconds(data_dir):
+    import time
+    path = data_dir / "eval" / "questions-words.txt"
+    if not path.is_file():
+        pytest.skip("questions-words.txt not found")
+    rng = np.random.default_rng(5)
+    _, questions, _ = read_analogy_file(path)
+    qwords = list(dict.fromkeys(w.lower() for _, _, q in questions for w in q))
+    words = qwords + [f"filler{i}" for i in range(30000 - len(qwords))]
+    emb = Embeddings(rng.standard_normal((30000, 100)).astype(np.float32), words)
+    start = time.process_time()
+    both = evaluate_analogy_methods(emb, path)
+    cpu = time.process_time() - start
+    assert both["3cosadd"].seen == both["3cosmul"].seen > 19000
+    assert cpu < 40, f"{cpu:.1f} s of CPU for the Google set, both methods"
+
+
+def test_embeddings_convenience_methods(qfile, tmp_path):
+    emb = royal()
+    assert emb.evaluate_analogies(qfile).to_dict() == evaluate_analogies(emb, qfile).to_dict()
+    assert emb.evaluate_analogies(qfile, method="3cosmul").method == "3cosmul"
+    p = tmp_path / "pairs.tsv"
+    p.write_text(PAIRS)
+    r = pairs_model().evaluate_word_pairs(p)
+    assert isinstance(r, PairsResult) and r.n_pairs == 4 and r.path == str(p)
+
+
+def test_pairs_to_dict_is_json_safe(tmp_path):
+    import json
+    p = tmp_path / "pairs.tsv"
+    p.write_text("a\tb\t1.0\n")
+    d = evaluate_word_pairs(pairs_model(), p).to_dict()
+    assert d["spearman"] is None and d["pearson"] is None
+    json.dumps(d, allow_nan=False)
