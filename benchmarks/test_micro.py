@@ -20,9 +20,8 @@ import pytest
 
 from fastw2v import tables
 from fastw2v.blocks import PROGRESS_STRIDE, STATS_WIDTH, STAT_EXAMPLES, block_buffer_size
-from fastw2v.hogbatch import train_hogbatch_shard
+from fastw2v.driver import MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
 from fastw2v.rng import draw_alias_many, thread_states
-from fastw2v.skipgram import train_skipgram_shard
 
 VOCAB = 50_000
 TOKENS = 400_000
@@ -45,17 +44,15 @@ def _run(kernel, dim, state):
     tokens, syn0, syn1, sig, logsig, keep, thr, alias = state
     width = syn0.shape[1]
     stats = np.zeros(STATS_WIDTH)
-    args = (tokens, 0, len(tokens), syn0, syn1, sig, logsig, keep, thr, alias, WINDOW, NEGATIVE,
-            np.float32(0.025), np.float32(0.0001), len(tokens) * 1000,
-            np.zeros(PROGRESS_STRIDE, np.int64), 0, np.zeros(1, np.int64), stats,
-            thread_states(1, 1)[0], np.zeros(block_buffer_size(WINDOW), np.int32),
-            np.zeros(NEGATIVE + 1, np.int64))
-    if kernel == "exact":
-        train_skipgram_shard(*args, np.zeros(width, np.float32))
-    else:
-        train_hogbatch_shard(*args, np.zeros(2 * WINDOW, np.int64),
-                             np.zeros(2 * WINDOW * (NEGATIVE + 1), np.float32),
-                             np.zeros((2 * WINDOW, width), np.float32))
+    train_shard(MODEL_SKIPGRAM if kernel == "exact" else MODEL_HOGBATCH,
+                tokens, 0, len(tokens), syn0, syn1, sig, logsig, keep, thr, alias, WINDOW,
+                NEGATIVE, np.float32(0.025), np.float32(0.0001), len(tokens) * 1000,
+                np.zeros(PROGRESS_STRIDE, np.int64), 0, np.zeros(1, np.int64), stats,
+                thread_states(1, 1)[0], np.zeros(block_buffer_size(WINDOW), np.int32),
+                np.zeros(NEGATIVE + 1, np.int64), np.zeros(width, np.float32),
+                np.zeros(width, np.float32), np.zeros(2 * WINDOW, np.int64),
+                np.zeros(2 * WINDOW * (NEGATIVE + 1), np.float32),
+                np.zeros((2 * WINDOW, width), np.float32))
     return stats[STAT_EXAMPLES]
 
 
@@ -82,20 +79,16 @@ def test_alias_draws_per_second(benchmark):
 
 
 def test_compile_time(benchmark):
-    """One cold compilation of the skip-gram drivers (no cache), reported apart from steady state."""
+    """One cold compilation of the driver (no cache), reported apart from steady state."""
     from numba import njit
     from fastw2v._numba import NUMBA_OPTIONS
-    from fastw2v import hogbatch, skipgram
 
     def compile_fresh():
-        opts = dict(NUMBA_OPTIONS, cache=False)
         t0 = time.perf_counter()
-        for fn in (skipgram.train_skipgram_shard, hogbatch.train_hogbatch_shard):
-            fresh = njit(**opts)(fn.py_func)
-            fresh.compile(fn.signatures[0]) if fn.signatures else None
+        fresh = njit(**dict(NUMBA_OPTIONS, cache=False))(train_shard.py_func)
+        fresh.compile(train_shard.signatures[0])
         return time.perf_counter() - t0
 
-    _run("exact", 100, _setup(100))  # make sure both dispatchers have a signature
-    _run("hogbatch", 100, _setup(100))
+    _run("exact", 100, _setup(100))  # make sure the dispatcher has a signature
     seconds = benchmark.pedantic(compile_fresh, rounds=1, iterations=1)
     benchmark.extra_info["compile_seconds"] = seconds

@@ -1,4 +1,4 @@
-"""CBOW with negative sampling: the njit driver that trains one shard of the token stream.
+"""CBOW with negative sampling: one example per center word, the mean of its context vectors.
 
 For every kept center word ``w`` a reduced window ``b`` is drawn uniformly from ``1..window``. The
 hidden vector is the *mean* ``h = (1/m) sum_c syn0[c]`` of the ``m`` context vectors within ``b``
@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numba import inline_kernel, kernel
-from .blocks import (STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, carry_over, draw_targets,
-                     fill_block, publish_progress)
+from ._numba import inline_kernel
+from .blocks import draw_targets
 from .rng import below, next_u64
 from .sgd import ns_update
 
@@ -56,44 +55,23 @@ def cbow_update(syn0, syn1, context_ids, lo, hi, skip, targets, n_targets, alpha
     return loss
 
 
-@kernel
-def train_cbow_shard(tokens, start, end, syn0, syn1,
-                     sig_table, logsig_table, keep_threshold, ns_threshold, ns_alias,
-                     window, negative, alpha0, min_alpha, total_words,
-                     progress, slot, stop_flag, stats, state, buf, targets, neu1, neu1e):
-    """Train CBOW on ``tokens[start:end]``.
+@inline_kernel
+def cbow_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, state,
+               sig_table, logsig_table, ns_threshold, ns_alias, targets, neu1, neu1e):
+    """Train the centers ``buf[first:stop]`` of a block (contexts from ``buf[:n]``).
 
-    Parameters are those of :func:`fastw2v.skipgram.train_skipgram_shard`, plus ``neu1``
-    (float32[dim]), this thread's scratch for the mean context vector.
+    Returns ``(loss, examples)``; an example is one center word with its window.
     """
-    pos = start
-    n = 0
-    first = 0
     loss = 0.0
     examples = 0
-    kept = 0
-    while pos < end and stop_flag[0] == 0:
-        pos, n_new, sentence_over, words = fill_block(tokens, pos, end, buf, n, keep_threshold,
-                                                      state)
-        kept += n_new - n
-        n = n_new
-        alpha = publish_progress(progress, slot, words, alpha0, min_alpha, total_words)
-        stop = n if sentence_over else n - window
-        for i in range(first, stop):
-            b = 1 + below(next_u64(state), window)
-            lo = max(0, i - b)
-            hi = min(n, i + b + 1)
-            if hi - lo <= 1:
-                continue  # a one-word sentence has no context
-            n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
-            loss += cbow_update(syn0, syn1, buf, lo, hi, i, targets, n_targets, alpha,
-                                sig_table, logsig_table, neu1, neu1e)
-            examples += 1
-        if sentence_over:
-            n = 0
-            first = 0
-        else:
-            n, first = carry_over(buf, n, stop, window)
-    stats[STAT_WORDS_KEPT] += kept
-    stats[STAT_EXAMPLES] += examples
-    stats[STAT_LOSS] += loss
+    for i in range(first, stop):
+        b = 1 + below(next_u64(state), window)
+        lo = max(0, i - b)
+        hi = min(n, i + b + 1)
+        if hi - lo <= 1:
+            continue  # a one-word sentence has no context
+        n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
+        loss += cbow_update(syn0, syn1, buf, lo, hi, i, targets, n_targets, alpha,
+                            sig_table, logsig_table, neu1, neu1e)
+        examples += 1
+    return loss, examples

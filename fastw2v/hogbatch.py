@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numba import inline_kernel, kernel
-from .blocks import (STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, carry_over, draw_targets,
-                     fill_block, publish_progress)
+from ._numba import inline_kernel
+from .blocks import draw_targets
 from .rng import below, next_u64
 from .sgd import sigmoid_and_logs
 
@@ -80,51 +79,29 @@ def hogbatch_update(syn0, syn1, contexts, m, targets, n_targets, alpha, sig_tabl
     return loss
 
 
-@kernel
-def train_hogbatch_shard(tokens, start, end, syn0, syn1,
-                         sig_table, logsig_table, keep_threshold, ns_threshold, ns_alias,
-                         window, negative, alpha0, min_alpha, total_words,
-                         progress, slot, stop_flag, stats, state, buf, targets,
-                         contexts, grad, grad_in):
-    """Train skip-gram with shared negatives on ``tokens[start:end]``.
+@inline_kernel
+def hogbatch_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, state,
+                   sig_table, logsig_table, ns_threshold, ns_alias, targets, contexts, grad,
+                   grad_in):
+    """Train the centers ``buf[first:stop]`` of a block (contexts from ``buf[:n]``).
 
-    Parameters are those of :func:`fastw2v.skipgram.train_skipgram_shard`, with this thread's
-    scratch ``contexts`` (int64[2*window]), ``grad`` (float32[2*window*(negative+1)]) and
-    ``grad_in`` (float32[2*window, dim]) in place of ``neu1e``.
+    Returns ``(loss, examples)``; an example is one (context, center) pair, as in exact skip-gram.
     """
-    pos = start
-    n = 0
-    first = 0
     loss = 0.0
     examples = 0
-    kept = 0
-    while pos < end and stop_flag[0] == 0:
-        pos, n_new, sentence_over, words = fill_block(tokens, pos, end, buf, n, keep_threshold,
-                                                      state)
-        kept += n_new - n
-        n = n_new
-        alpha = publish_progress(progress, slot, words, alpha0, min_alpha, total_words)
-        stop = n if sentence_over else n - window
-        for i in range(first, stop):
-            b = 1 + below(next_u64(state), window)
-            lo = max(0, i - b)
-            hi = min(n, i + b + 1)
-            m = 0
-            for j in range(lo, hi):
-                if j != i:
-                    contexts[m] = buf[j]
-                    m += 1
-            if m == 0:
-                continue
-            n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
-            loss += hogbatch_update(syn0, syn1, contexts, m, targets, n_targets, alpha,
-                                    sig_table, logsig_table, grad, grad_in)
-            examples += m
-        if sentence_over:
-            n = 0
-            first = 0
-        else:
-            n, first = carry_over(buf, n, stop, window)
-    stats[STAT_WORDS_KEPT] += kept
-    stats[STAT_EXAMPLES] += examples
-    stats[STAT_LOSS] += loss
+    for i in range(first, stop):
+        b = 1 + below(next_u64(state), window)
+        lo = max(0, i - b)
+        hi = min(n, i + b + 1)
+        m = 0
+        for j in range(lo, hi):
+            if j != i:
+                contexts[m] = buf[j]
+                m += 1
+        if m == 0:
+            continue
+        n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
+        loss += hogbatch_update(syn0, syn1, contexts, m, targets, n_targets, alpha,
+                                sig_table, logsig_table, grad, grad_in)
+        examples += m
+    return loss, examples

@@ -1,4 +1,4 @@
-"""Skip-gram with negative sampling: the njit driver that trains one shard of the token stream.
+"""Skip-gram with negative sampling, exact: every (context, center) pair has its own negatives.
 
 For every kept center word ``w`` a reduced window ``b`` is drawn uniformly from ``1..window``
 (word2vec.c's "shrunk" window, which weights near contexts more). Each context word ``c`` within
@@ -12,11 +12,8 @@ may update ``syn0[c]`` between our read and our write-back, losing one small upd
 """
 from __future__ import annotations
 
-import numpy as np
-
-from ._numba import inline_kernel, kernel
-from .blocks import (STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, carry_over, draw_targets,
-                     fill_block, publish_progress)
+from ._numba import inline_kernel
+from .blocks import draw_targets
 from .rng import below, next_u64
 from .sgd import ns_update
 
@@ -38,72 +35,25 @@ def skipgram_update(syn0, syn1, context, targets, n_targets, alpha, sig_table, l
     return loss
 
 
-@kernel
-def train_skipgram_shard(tokens, start, end, syn0, syn1,
-                         sig_table, logsig_table, keep_threshold, ns_threshold, ns_alias,
-                         window, negative, alpha0, min_alpha, total_words,
-                         progress, slot, stop_flag, stats, state, buf, targets, neu1e):
-    """Train skip-gram on ``tokens[start:end]``; see the module docstring for the algorithm.
+@inline_kernel
+def skipgram_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, state,
+                   sig_table, logsig_table, ns_threshold, ns_alias, targets, neu1e):
+    """Train the centers ``buf[first:stop]`` of a block (contexts from ``buf[:n]``).
 
-    Parameters
-    ----------
-    tokens : int32[:]
-        The memory-mapped token stream (ids, ``SENTENCE_END`` = -1 between sentences).
-    start, end : int
-        This thread's shard.
-    syn0, syn1 : float32[:, ::1]
-        Input and output vectors, shared by all threads (updated in place, lock-free).
-    sig_table, logsig_table : float32[:]
-        Tabulated sigmoid and log-sigmoid (:func:`fastw2v.tables.sigmoid_tables`).
-    keep_threshold : uint64[:]
-        Subsampling thresholds (:func:`fastw2v.tables.keep_thresholds`).
-    ns_threshold, ns_alias : uint64[:], int32[:]
-        Alias table of the negative-sampling distribution.
-    window, negative : int
-        Maximum window and negatives per example.
-    alpha0, min_alpha, total_words : float, float, int
-        Learning-rate schedule over ``total_words`` words read by all threads in all epochs.
-    progress : int64[:]
-        Shared progress counters, one cache line per thread; ``slot`` is this thread's.
-    stop_flag : int64[:]
-        Set ``stop_flag[0] != 0`` from another thread to stop at the next block.
-    stats : float64[:]
-        This thread's statistics row (words kept, examples, loss), accumulated.
-    state : uint64[:]
-        This thread's RNG state.
-    buf, targets, neu1e : int32[:], int64[:], float32[:]
-        This thread's scratch: block buffer, target ids (``negative + 1``), gradient accumulator.
+    Returns ``(loss, examples)``; an example is one (context, center) pair.
     """
-    pos = start
-    n = 0
-    first = 0
     loss = 0.0
     examples = 0
-    kept = 0
-    while pos < end and stop_flag[0] == 0:
-        pos, n_new, sentence_over, words = fill_block(tokens, pos, end, buf, n, keep_threshold,
-                                                      state)
-        kept += n_new - n
-        n = n_new
-        alpha = publish_progress(progress, slot, words, alpha0, min_alpha, total_words)
-        stop = n if sentence_over else n - window
-        for i in range(first, stop):
-            word = buf[i]
-            b = 1 + below(next_u64(state), window)
-            lo = max(0, i - b)
-            hi = min(n, i + b + 1)
-            for j in range(lo, hi):
-                if j == i:
-                    continue
-                n_targets = draw_targets(targets, word, negative, state, ns_threshold, ns_alias)
-                loss += skipgram_update(syn0, syn1, buf[j], targets, n_targets, alpha,
-                                        sig_table, logsig_table, neu1e)
-                examples += 1
-        if sentence_over:
-            n = 0
-            first = 0
-        else:
-            n, first = carry_over(buf, n, stop, window)
-    stats[STAT_WORDS_KEPT] += kept
-    stats[STAT_EXAMPLES] += examples
-    stats[STAT_LOSS] += loss
+    for i in range(first, stop):
+        word = buf[i]
+        b = 1 + below(next_u64(state), window)
+        lo = max(0, i - b)
+        hi = min(n, i + b + 1)
+        for j in range(lo, hi):
+            if j == i:
+                continue
+            n_targets = draw_targets(targets, word, negative, state, ns_threshold, ns_alias)
+            loss += skipgram_update(syn0, syn1, buf[j], targets, n_targets, alpha,
+                                    sig_table, logsig_table, neu1e)
+            examples += 1
+    return loss, examples

@@ -19,12 +19,10 @@ import numpy as np
 from . import tables
 from .blocks import (PROGRESS_STRIDE, STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, STATS_WIDTH,
                      block_buffer_size)
-from .cbow import train_cbow_shard
 from .config import TrainConfig
-from .hogbatch import train_hogbatch_shard
+from .driver import model_code, train_shard
 from .progress import ProgressLine
 from .rng import thread_states
-from .skipgram import train_skipgram_shard
 
 logger = logging.getLogger("fastw2v")
 
@@ -116,28 +114,23 @@ class Trainer:
         self._targets = [private(config.negative + 1, np.int64) for _ in range(n)]
         self._neu1 = [private(width) for _ in range(n)]
         self._neu1e = [private(width) for _ in range(n)]
-        if config.sg and config.shared_negatives:
-            w, k = 2 * config.window, config.negative + 1
-            self._contexts = [private(w, np.int64) for _ in range(n)]
-            self._grad = [private(w * k) for _ in range(n)]
-            self._grad_in = [private((w, width)) for _ in range(n)]
+        w, k = 2 * config.window, config.negative + 1
+        self._contexts = [private(w, np.int64) for _ in range(n)]
+        self._grad = [private(w * k) for _ in range(n)]
+        self._grad_in = [private((w, width)) for _ in range(n)]
+        self.model = model_code(config.sg, config.shared_negatives)
 
     # -- one thread's work -------------------------------------------------------------------
     def _run_shard(self, t: int) -> None:
         c = self.config
         start, end = self.shards[t]
-        common = (self.tokens, start, end, self.syn0, self.syn1,
-                  self.sig_table, self.logsig_table, self.keep_threshold,
-                  self.ns_threshold, self.ns_alias,
-                  c.window, c.negative, c.alpha, c.min_alpha, self.total_words,
-                  self.progress, t, self.stop_flag, self.stats[t], self.rng_states[t],
-                  self._buffers[t], self._targets[t])
-        if c.sg and c.shared_negatives:
-            train_hogbatch_shard(*common, self._contexts[t], self._grad[t], self._grad_in[t])
-        elif c.sg:
-            train_skipgram_shard(*common, self._neu1e[t])
-        else:
-            train_cbow_shard(*common, self._neu1[t], self._neu1e[t])
+        train_shard(self.model, self.tokens, start, end, self.syn0, self.syn1,
+                    self.sig_table, self.logsig_table, self.keep_threshold,
+                    self.ns_threshold, self.ns_alias,
+                    c.window, c.negative, c.alpha, c.min_alpha, self.total_words,
+                    self.progress, t, self.stop_flag, self.stats[t], self.rng_states[t],
+                    self._buffers[t], self._targets[t], self._neu1[t], self._neu1e[t],
+                    self._contexts[t], self._grad[t], self._grad_in[t])
 
     @property
     def vectors(self) -> np.ndarray:
