@@ -20,7 +20,7 @@ import pytest
 
 from fastw2v import tables
 from fastw2v.blocks import PROGRESS_STRIDE, STATS_WIDTH, STAT_EXAMPLES, block_buffer_size
-from fastw2v.driver import MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
+from fastw2v.driver import CURSOR_SIZE, MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
 from fastw2v.rng import draw_alias_many, thread_states
 
 VOCAB = 50_000
@@ -48,7 +48,8 @@ def _run(kernel, dim, state):
                 tokens, 0, len(tokens), syn0, syn1, sig, logsig, keep, thr, alias, WINDOW,
                 NEGATIVE, np.float32(0.025), np.float32(0.0001), len(tokens) * 1000,
                 np.zeros(PROGRESS_STRIDE, np.int64), 0, np.zeros(1, np.int64), stats,
-                thread_states(1, 1)[0], np.zeros(block_buffer_size(WINDOW), np.int32),
+                thread_states(1, 1)[0], np.full(CURSOR_SIZE, -1, np.int64),
+                np.zeros(block_buffer_size(WINDOW), np.int32),
                 np.zeros(NEGATIVE + 1, np.int64), np.zeros(width, np.float32),
                 np.zeros(width, np.float32), np.zeros(2 * WINDOW, np.int64),
                 np.zeros(2 * WINDOW * (NEGATIVE + 1), np.float32),

@@ -150,6 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--cache-dir", dest="cache_dir", metavar="DIR",
                    help="cache of token streams and downloaded corpora (default: $FASTW2V_CACHE, "
                         "else $XDG_CACHE_HOME/fastw2v, else ~/.cache/fastw2v)")
+    o.add_argument("--checkpoint", metavar="DIR",
+                   help="checkpoint directory, written at every epoch end, every "
+                        "--checkpoint-every minutes and on Ctrl-C, removed after success "
+                        "(default: OUT.checkpoint)")
+    o.add_argument("--checkpoint-every", dest="checkpoint_every", type=float, metavar="MIN",
+                   help="minutes between checkpoints within an epoch (default: only at epoch "
+                        "ends and on Ctrl-C)")
+    o.add_argument("--resume", metavar="DIR",
+                   help="continue an interrupted run from its checkpoint (its training "
+                        "parameters are used; CORPUS must be the same corpus)")
     o.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress line (default: shown when stderr is a terminal)")
     o.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
@@ -239,14 +249,26 @@ def _train(args: argparse.Namespace) -> int:
 
     # Deferred: loads numba and the kernels, which --help and usage errors do not need.
     from .api import train_with_config
-    from .trainer import TrainingDiverged
+    from .trainer import TrainingDiverged, TrainingInterrupted
 
+    checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(
+        out.name + ".checkpoint")
+    if checkpoint.exists() and not (checkpoint / "checkpoint.json").is_file():
+        raise FileExistsError(f"checkpoint path exists and is not a checkpoint: {checkpoint}")
     start = time.perf_counter()
     try:
-        emb = train_with_config(corpus, config, cache_dir=args.cache_dir,
-                                progress=None if args.progress else False)
+        emb = train_with_config(corpus, None if args.resume else config,
+                                cache_dir=args.cache_dir,
+                                progress=None if args.progress else False,
+                                checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
+                                resume=args.resume)
     except TrainingDiverged as exc:  # caused by the parameters (learning rate), so a usage error
         raise FastW2VError(str(exc)) from exc
+    except TrainingInterrupted as exc:
+        print(f"fastw2v: interrupted; checkpoint written to {exc.checkpoint}\n"
+              f"fastw2v: resume with: fastw2v train {args.corpus} -o {out} --resume "
+              f"{exc.checkpoint}", file=sys.stderr)
+        return _EXIT_INTERRUPTED
     seconds = time.perf_counter() - start
     if args.format == "native":
         emb.save(out)

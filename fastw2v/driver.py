@@ -12,6 +12,12 @@ carry the still-needed words over. The per-center work is the model's own:
 
 The model is chosen once per block by an integer, so the branch costs nothing measurable, and all
 the bookkeeping (progress, learning rate, stop requests, statistics) exists once.
+
+A stop request (``stop_flag``) is honoured between blocks, where the whole state of the walk is the
+thread's ``cursor`` (stream position, buffer fill, first untrained center) plus its buffer and RNG
+state. The driver saves the cursor when it returns and continues from it on the next call, so an
+epoch can be paused (for a checkpoint, or Ctrl-C) and resumed, even in another process, with
+exactly the result of an uninterrupted run.
 """
 from __future__ import annotations
 
@@ -26,6 +32,12 @@ MODEL_SKIPGRAM = 0
 MODEL_HOGBATCH = 1
 MODEL_CBOW = 2
 
+#: Fields of a thread's cursor: next stream position, ids held in the buffer, first untrained one.
+CURSOR_POS = 0
+CURSOR_FILL = 1
+CURSOR_FIRST = 2
+CURSOR_SIZE = 3
+
 
 def model_code(sg: bool, shared_negatives: bool) -> int:
     """The driver's model code for a configuration."""
@@ -38,7 +50,7 @@ def model_code(sg: bool, shared_negatives: bool) -> int:
 def train_shard(model, tokens, start, end, syn0, syn1,
                 sig_table, logsig_table, keep_threshold, ns_threshold, ns_alias,
                 window, negative, alpha0, min_alpha, total_words,
-                progress, slot, stop_flag, stats, state,
+                progress, slot, stop_flag, stats, state, cursor,
                 buf, targets, neu1, neu1e, contexts, grad, grad_in):
     """Train ``model`` on ``tokens[start:end]``.
 
@@ -71,6 +83,9 @@ def train_shard(model, tokens, start, end, syn0, syn1,
         This thread's statistics row (words kept, examples, loss), accumulated.
     state : uint64[:]
         This thread's RNG state.
+    cursor : int64[:]
+        ``(pos, n, first)`` where the walk stopped last time; ``pos < 0`` starts at ``start``.
+        Written on return (``pos == end`` once the shard is done).
     buf, targets : int32[:], int64[:]
         This thread's block buffer (:func:`fastw2v.blocks.block_buffer_size`) and target ids
         (``negative + 1``).
@@ -80,9 +95,14 @@ def train_shard(model, tokens, start, end, syn0, syn1,
         Shared-negatives scratch: ``2 * window`` ids, ``2 * window * (negative + 1)`` gradients,
         ``(2 * window, width)`` input gradients.
     """
-    pos = start
-    n = 0
-    first = 0
+    if cursor[CURSOR_POS] < 0:
+        pos = start
+        n = 0
+        first = 0
+    else:
+        pos = cursor[CURSOR_POS]
+        n = cursor[CURSOR_FILL]
+        first = cursor[CURSOR_FIRST]
     loss = 0.0
     examples = 0
     kept = 0
@@ -112,6 +132,9 @@ def train_shard(model, tokens, start, end, syn0, syn1,
             first = 0
         else:
             n, first = carry_over(buf, n, stop, window)
+    cursor[CURSOR_POS] = pos
+    cursor[CURSOR_FILL] = n
+    cursor[CURSOR_FIRST] = first
     stats[STAT_WORDS_KEPT] += kept
     stats[STAT_EXAMPLES] += examples
     stats[STAT_LOSS] += loss

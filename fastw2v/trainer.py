@@ -12,7 +12,7 @@ import logging
 import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional
+from typing import Any, Callable, List, Optional, Sequence
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from . import tables
 from .blocks import (PROGRESS_STRIDE, STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, STATS_WIDTH,
                      block_buffer_size)
 from .config import TrainConfig
-from .driver import model_code, train_shard
+from .driver import CURSOR_POS, CURSOR_SIZE, model_code, train_shard
 from .progress import ProgressLine
 from .rng import thread_states
 
@@ -32,6 +32,14 @@ POLL_SECONDS = 0.25
 
 class TrainingDiverged(RuntimeError):
     """The weights became NaN or infinite (typically a learning rate far too large)."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped training; ``checkpoint`` is where the state was saved for ``resume``."""
+
+    def __init__(self, checkpoint):
+        super().__init__(f"training interrupted; checkpoint written to {checkpoint}")
+        self.checkpoint = checkpoint
 
 
 @dataclass
@@ -119,6 +127,14 @@ class Trainer:
         self._grad = [private(w * k) for _ in range(n)]
         self._grad_in = [private((w, width)) for _ in range(n)]
         self.model = model_code(config.sg, config.shared_negatives)
+        self.cursors = [private(CURSOR_SIZE, np.int64) for _ in range(n)]
+        # Where the run stands (all of it goes into a checkpoint):
+        self.epoch = 0                    # the epoch being (or next to be) trained, 0-based
+        self.in_epoch = False             # True while an epoch is paused half way
+        self.epoch_base = np.zeros(STATS_WIDTH + 1)  # stats sums and words at the epoch's start
+        self.epoch_seconds = 0.0          # time spent in the current epoch so far
+        self.elapsed = 0.0                # training time of the whole run so far
+        self.history: List[EpochStats] = []
 
     # -- one thread's work -------------------------------------------------------------------
     def _run_shard(self, t: int) -> None:
@@ -129,7 +145,7 @@ class Trainer:
                     self.ns_threshold, self.ns_alias,
                     c.window, c.negative, c.alpha, c.min_alpha, self.total_words,
                     self.progress, t, self.stop_flag, self.stats[t], self.rng_states[t],
-                    self._buffers[t], self._targets[t], self._neu1[t], self._neu1e[t],
+                    self.cursors[t], self._buffers[t], self._targets[t], self._neu1[t], self._neu1e[t],
                     self._contexts[t], self._grad[t], self._grad_in[t])
 
     @property
@@ -146,59 +162,118 @@ class Trainer:
         frac = min(1.0, self.words_done() / self.total_words)
         return max(c.min_alpha, c.alpha - (c.alpha - c.min_alpha) * frac)
 
-    def _check_finite(self, epoch: int) -> None:
+    def _check_finite(self) -> None:
+        """Raise :class:`TrainingDiverged` rather than continue (or checkpoint) NaN weights."""
         for name, w in (("input", self.syn0), ("output", self.syn1)):
             if not np.isfinite(w).all():
                 raise TrainingDiverged(
-                    f"training diverged in epoch {epoch + 1}: the {name} vectors contain NaN or "
-                    f"infinite values (alpha={self.config.alpha} is probably too large)")
+                    f"training diverged in epoch {self.epoch + 1}: the {name} vectors contain "
+                    f"NaN or infinite values (alpha={self.config.alpha} is probably too large)")
 
     # -- the run -------------------------------------------------------------------------------
-    def run(self, progress: Optional[bool] = None,
-            on_epoch_end: Optional[Callable[[EpochStats], None]] = None) -> TrainStats:
-        """Train all epochs; returns the run's statistics. Worker exceptions are re-raised here."""
+    def run(self, progress: Optional[bool] = None, callbacks: Sequence[Any] = (),
+            checkpoint: Optional[Callable[["Trainer"], Any]] = None,
+            checkpoint_every: Optional[float] = None) -> TrainStats:
+        """Train the remaining epochs; returns the run's statistics.
+
+        Parameters
+        ----------
+        progress : bool, optional
+            Progress line on stderr (None: only when stderr is a terminal).
+        callbacks : sequence
+            Objects with optional ``on_epoch_end(epoch, stats)`` and ``on_train_end(stats)``.
+        checkpoint : callable, optional
+            ``checkpoint(trainer)`` writes a checkpoint; called at every epoch end, every
+            ``checkpoint_every`` minutes, and after Ctrl-C (then :class:`TrainingInterrupted` is
+            raised with its return value).
+
+        Worker exceptions are re-raised here; on Ctrl-C the workers stop within one block.
+        """
         c = self.config
         line = ProgressLine(enabled=progress)
-        result = TrainStats()
+        period = checkpoint_every * 60.0 if checkpoint and checkpoint_every else None
         logger.info("training %s: %d words in vocabulary, %d words per epoch, %d epochs, "
                     "%d workers", "skip-gram" if c.sg else "CBOW", self.n_words,
                     self.words_per_epoch, c.epochs, c.workers)
-        t0 = time.perf_counter()
         try:
             with ThreadPoolExecutor(max_workers=c.workers,
                                     thread_name_prefix="fastw2v-worker") as pool:
-                for epoch in range(c.epochs):
-                    e0 = time.perf_counter()
-                    before = self.stats.sum(axis=0)
-                    words_before = self.words_done()
-                    futures = [pool.submit(self._run_shard, t) for t in range(c.workers)]
-                    self._wait(futures, line, t0)
-                    after = self.stats.sum(axis=0)
-                    examples = int(after[STAT_EXAMPLES] - before[STAT_EXAMPLES])
-                    loss = after[STAT_LOSS] - before[STAT_LOSS]
-                    es = EpochStats(epoch=epoch + 1,
-                                    words=self.words_done() - words_before,
-                                    words_kept=int(after[STAT_WORDS_KEPT] - before[STAT_WORDS_KEPT]),
-                                    examples=examples,
-                                    loss=float(loss / examples) if examples else float("nan"),
-                                    seconds=time.perf_counter() - e0,
-                                    alpha=self.current_alpha())
-                    result.epochs.append(es)
-                    self._check_finite(epoch)
-                    logger.info("epoch %d/%d: %.0f words/s, loss %.4f, alpha %.5f, %.1f s",
-                                es.epoch, c.epochs, es.words / max(es.seconds, 1e-9), es.loss,
-                                es.alpha, es.seconds)
-                    if on_epoch_end is not None:
-                        on_epoch_end(es)
+                while self.epoch < c.epochs:
+                    if not self.in_epoch:
+                        self._start_epoch()
+                    while True:  # segments of the epoch, cut by periodic checkpoints
+                        t0 = time.perf_counter()
+                        deadline = t0 + period if period else None
+                        futures = [pool.submit(self._run_shard, t) for t in range(c.workers)]
+                        try:
+                            finished = self._wait(futures, line, t0, deadline)
+                        finally:
+                            spent = time.perf_counter() - t0
+                            self.epoch_seconds += spent
+                            self.elapsed += spent
+                        self.stop_flag[0] = 0
+                        if finished:
+                            break
+                        self._check_finite()
+                        checkpoint(self)
+                    self._end_epoch(callbacks)
+                    if checkpoint:
+                        checkpoint(self)
+        except KeyboardInterrupt:
+            line.close()
+            if checkpoint is None:
+                raise
+            self._check_finite()
+            raise TrainingInterrupted(checkpoint(self)) from None
         finally:
             line.close()
-        result.seconds = time.perf_counter() - t0
-        result.words = self.words_done()
-        result.raw_words = self.raw_tokens_per_epoch * c.epochs
+        result = self.summary()
+        for cb in callbacks:
+            if hasattr(cb, "on_train_end"):
+                cb.on_train_end(result.as_dict())
         return result
 
-    def _wait(self, futures, line: ProgressLine, t0: float) -> None:
-        """Wait for one epoch's workers; stop them all on a worker error or Ctrl-C, then re-raise."""
+    def summary(self) -> TrainStats:
+        """Statistics of the epochs trained so far."""
+        return TrainStats(epochs=list(self.history), seconds=self.elapsed,
+                          words=self.words_done(),
+                          raw_words=self.raw_tokens_per_epoch * len(self.history))
+
+    def _start_epoch(self) -> None:
+        for cursor in self.cursors:
+            cursor[CURSOR_POS] = -1
+        self.epoch_base[:STATS_WIDTH] = self.stats.sum(axis=0)
+        self.epoch_base[STATS_WIDTH] = self.words_done()
+        self.epoch_seconds = 0.0
+        self.in_epoch = True
+
+    def _end_epoch(self, callbacks) -> None:
+        c = self.config
+        delta = self.stats.sum(axis=0) - self.epoch_base[:STATS_WIDTH]
+        examples = int(delta[STAT_EXAMPLES])
+        es = EpochStats(epoch=self.epoch + 1,
+                        words=self.words_done() - int(self.epoch_base[STATS_WIDTH]),
+                        words_kept=int(delta[STAT_WORDS_KEPT]), examples=examples,
+                        loss=float(delta[STAT_LOSS] / examples) if examples else float("nan"),
+                        seconds=self.epoch_seconds, alpha=self.current_alpha())
+        self._check_finite()
+        self.history.append(es)
+        self.epoch += 1
+        self.in_epoch = False
+        logger.info("epoch %d/%d: %.0f words/s, loss %.4f, alpha %.5f, %.1f s",
+                    es.epoch, c.epochs, es.words / max(es.seconds, 1e-9), es.loss, es.alpha,
+                    es.seconds)
+        info = dict(vars(es), words_per_sec=es.words / max(es.seconds, 1e-9),
+                    elapsed=self.elapsed)
+        for cb in callbacks:
+            if hasattr(cb, "on_epoch_end"):
+                cb.on_epoch_end(es.epoch, info)
+
+    def _wait(self, futures, line: ProgressLine, t0: float, deadline: Optional[float]) -> bool:
+        """Wait for the workers. True when they finished their shards; False when they were
+        paused at ``deadline`` (for a checkpoint). A worker error or Ctrl-C stops all of them
+        first and is then re-raised."""
+        paused = False
         try:
             pending = futures
             while pending:
@@ -207,8 +282,11 @@ class Trainer:
                     break
                 st = self.stats.sum(axis=0)
                 loss = st[STAT_LOSS] / st[STAT_EXAMPLES] if st[STAT_EXAMPLES] else 0.0
-                line.update(self.words_done(), self.total_words, time.perf_counter() - t0,
-                            self.current_alpha(), loss)
+                line.update(self.words_done(), self.total_words,
+                            self.elapsed + time.perf_counter() - t0, self.current_alpha(), loss)
+                if deadline is not None and pending and time.perf_counter() >= deadline:
+                    self.stop_flag[0] = 1
+                    paused = True
         except BaseException:  # KeyboardInterrupt included: stop the workers before leaving
             self.stop_flag[0] = 1
             wait(futures)
@@ -218,6 +296,54 @@ class Trainer:
             self.stop_flag[0] = 1
             wait(futures)
             raise errors[0]
+        wait(futures)
+        return not paused or all(cur[CURSOR_POS] >= end
+                                 for cur, (_, end) in zip(self.cursors, self.shards))
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def state_arrays(self) -> dict:
+        """The per-run arrays a checkpoint holds (besides the weights)."""
+        return dict(progress=self.progress, stats=self.stats,
+                    rng_states=np.stack(self.rng_states), cursors=np.stack(self.cursors),
+                    buffers=np.stack(self._buffers))
+
+    def state_meta(self) -> dict:
+        """The per-run scalars a checkpoint holds."""
+        return dict(epoch=self.epoch, in_epoch=self.in_epoch,
+                    epoch_base=self.epoch_base.tolist(), epoch_seconds=self.epoch_seconds,
+                    elapsed=self.elapsed, history=[vars(e) for e in self.history],
+                    n_tokens=int(len(self.tokens)), raw_tokens_per_epoch=self.raw_tokens_per_epoch)
+
+    def restore(self, syn0: np.ndarray, syn1: np.ndarray, arrays: dict, meta: dict) -> None:
+        """Continue from a checkpoint's state (same config, corpus and vocabulary)."""
+        if int(meta["n_tokens"]) != len(self.tokens):
+            raise ValueError(f"the checkpoint was made on a token stream of {meta['n_tokens']} "
+                             f"tokens, this corpus has {len(self.tokens)}: not the same corpus")
+        expected = {"progress": self.progress.shape, "stats": self.stats.shape,
+                    "rng_states": (len(self.rng_states), 1),
+                    "cursors": (len(self.cursors), CURSOR_SIZE),
+                    "buffers": (len(self._buffers), len(self._buffers[0]))}
+        for name, shape in expected.items():
+            if arrays[name].shape != shape:
+                raise ValueError(f"checkpoint array {name} has shape {arrays[name].shape}, "
+                                 f"expected {shape}")
+        if syn0.shape != self.syn0.shape:
+            raise ValueError(f"checkpoint weights have shape {syn0.shape}, expected "
+                             f"{self.syn0.shape}")
+        self.syn0[:] = syn0
+        self.syn1[:] = syn1
+        self.progress[:] = arrays["progress"]
+        self.stats[:] = arrays["stats"]
+        for t in range(len(self.rng_states)):
+            self.rng_states[t][:] = arrays["rng_states"][t]
+            self.cursors[t][:] = arrays["cursors"][t]
+            self._buffers[t][:] = arrays["buffers"][t]
+        self.epoch = int(meta["epoch"])
+        self.in_epoch = bool(meta["in_epoch"])
+        self.epoch_base[:] = meta["epoch_base"]
+        self.epoch_seconds = float(meta["epoch_seconds"])
+        self.elapsed = float(meta["elapsed"])
+        self.history = [EpochStats(**e) for e in meta["history"]]
 
 
 def _shard_bounds(n_tokens: int, n_shards: int) -> list:

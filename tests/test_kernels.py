@@ -9,7 +9,7 @@ from fastw2v import tables
 from fastw2v.blocks import (BLOCK_TOKENS, PROGRESS_STRIDE, STAT_EXAMPLES, STATS_WIDTH,
                             block_buffer_size, fill_block, publish_progress)
 from fastw2v.cbow import cbow_update
-from fastw2v.driver import MODEL_CBOW, MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
+from fastw2v.driver import CURSOR_SIZE, MODEL_CBOW, MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
 from fastw2v.hogbatch import hogbatch_update
 from fastw2v.rng import draw_alias_many, next_u64, thread_states
 from fastw2v.sgd import ns_update
@@ -220,7 +220,7 @@ def _run_driver(sg, tokens, syn0, syn1, counts, *, window, negative, sample, alp
     model = {True: MODEL_SKIPGRAM, False: MODEL_CBOW, "hogbatch": MODEL_HOGBATCH}[sg]
     train_shard(model, tokens, 0, len(tokens), syn0, syn1, SIG, LOGSIG, keep, thr, al, window,
                 negative, np.float32(alpha), np.float32(alpha), len(tokens), progress, 0,
-                np.zeros(1, np.int64), stats, state,
+                np.zeros(1, np.int64), stats, state, np.full(CURSOR_SIZE, -1, np.int64),
                 np.zeros(block_buffer_size(window), np.int32), np.zeros(negative + 1, np.int64),
                 np.zeros(d, np.float32), np.zeros(d, np.float32),
                 np.zeros(2 * window, np.int64), np.zeros(2 * window * (negative + 1), np.float32),
