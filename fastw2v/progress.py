@@ -22,15 +22,21 @@ class ProgressLine:
         None: only when ``stream`` is a terminal.
     stream : text stream
         Default ``sys.stderr``.
+    interval : float
+        Minimum seconds between two redraws.
+    raw_per_word : float
+        Raw corpus tokens per counted word (out-of-vocabulary tokens included), so the rate shown
+        is raw words/s like every other figure fastw2v reports.
     """
 
     def __init__(self, enabled: Optional[bool] = None, stream: Optional[TextIO] = None,
-                 interval: float = 0.5):
+                 interval: float = 0.5, raw_per_word: float = 1.0):
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
             enabled = bool(getattr(self.stream, "isatty", lambda: False)())
         self.enabled = enabled
         self.interval = interval
+        self.raw_per_word = raw_per_word
         self._last = 0.0
         self._width = 0
 
@@ -45,7 +51,9 @@ class ProgressLine:
         frac = done / total if total else 1.0
         rate = done / elapsed if elapsed > 0 else 0.0
         eta = (total - done) / rate if rate > 0 else 0.0
-        text = (f"fastw2v: {100 * frac:5.1f}% | {rate / 1e3:7.0f}k words/s | alpha {alpha:.5f}"
+        raw_rate = rate * self.raw_per_word
+        text = (f"fastw2v: {100 * frac:5.1f}% | {raw_rate / 1e3:7.0f}k raw words/s | "
+                f"alpha {alpha:.5f}"
                 f" | loss {loss:.4f} | elapsed {_fmt_duration(elapsed)} | ETA {_fmt_duration(eta)}")
         pad = " " * max(0, self._width - len(text))
         self._width = len(text)

@@ -190,7 +190,8 @@ class Trainer:
         Worker exceptions are re-raised here; on Ctrl-C the workers stop within one block.
         """
         c = self.config
-        line = ProgressLine(enabled=progress)
+        line = ProgressLine(enabled=progress,
+                            raw_per_word=self.raw_tokens_per_epoch / max(1, self.words_per_epoch))
         period = checkpoint_every * 60.0 if checkpoint and checkpoint_every else None
         logger.info("training %s: %d words in vocabulary, %d words per epoch, %d epochs, "
                     "%d workers", "skip-gram" if c.sg else "CBOW", self.n_words,
