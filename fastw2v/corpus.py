@@ -256,18 +256,22 @@ def iter_blocks(path: PathLike, chunk_bytes: int = CHUNK_BYTES, *,
         return iter_chunks(p, chunk_bytes)
 
     source = _prefetched(make, PREFETCH_BLOCKS) if prefetch else make()
-    carry = b""
+    # The unfinished token: pieces with no whitespace are collected and joined once, when its end
+    # is found, so a token (or whitespace-free junk) of any length costs linear time, and only
+    # the new piece is searched for whitespace.
+    carry: List[bytes] = []
     try:
         for piece in source:
-            block = carry + piece if carry else piece
-            cut = _last_whitespace(block)
+            cut = _last_whitespace(piece)
             if cut == -1:
-                carry = block
+                carry.append(piece)
                 continue
-            carry = block[cut + 1:]
-            yield block[:cut + 1] if carry else block
+            head = piece[:cut + 1] if cut + 1 < len(piece) else piece
+            block = b"".join(carry + [head]) if carry else head
+            carry = [piece[cut + 1:]] if cut + 1 < len(piece) else []
+            yield block
         if carry:
-            yield carry
+            yield b"".join(carry)
     finally:
         close = getattr(source, "close", None)
         if close is not None:

@@ -568,6 +568,9 @@ def _read_vocab(path: Path, has_counts: Optional[bool]) -> Tuple[List[str], Opti
             except ValueError:
                 raise ModelFormatError(f"{path}: line {lineno}: count {fields[1][:40]!r} is not an "
                                        f"integer") from None
+            if not -2**63 <= counts[-1] < 2**63:
+                raise ModelFormatError(f"{path}: line {lineno}: count {fields[1][:40]!r} does not "
+                                       f"fit in 64 bits")
     if len(set(words)) != len(words):
         seen = set()
         for lineno, w in enumerate(words, 1):
@@ -577,7 +580,36 @@ def _read_vocab(path: Path, has_counts: Optional[bool]) -> Tuple[List[str], Opti
     return words, (np.array(counts, dtype=np.int64) if has_counts else None)
 
 
+def _check_npy_size(path: Path) -> None:
+    """Raise ModelFormatError if the .npy header declares more data than the file holds.
+
+    Checked before loading: numpy would otherwise allocate the declared size first (a corrupt
+    header declaring terabytes ends in MemoryError instead of a clear message).
+    """
+    with open(path, "rb") as fh:
+        try:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version in ((2, 0), (3, 0)):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                return  # let np.load report it
+        except Exception as exc:  # numpy's header parser lets SyntaxError, TokenError... through
+            raise ModelFormatError(f"{path}: corrupt .npy header: {exc}") from None
+        start = fh.tell()
+        size = os.fstat(fh.fileno()).st_size
+    if dtype.hasobject:
+        return  # np.load refuses it (allow_pickle=False) with its own message
+    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if size - start < need:
+        raise ModelFormatError(f"{path}: truncated .npy file: the header declares shape "
+                               f"{tuple(shape)} of {dtype} ({need} bytes of data), but only "
+                               f"{size - start} bytes follow")
+
+
 def _read_vectors(path: Path, mmap_mode: Optional[str]) -> np.ndarray:
+    _check_npy_size(path)
     try:
         vectors = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:

@@ -573,6 +573,7 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     if cache is not None:
         hit = _load_cached(cache, key, fields, p)
         if hit is not None:
+            _corpus.log_decode_errors(p, hit.n_decode_errors)  # as a fresh read would
             return hit
         # Only the metadata marks an entry complete: removing it is enough to make sure a crash
         # during the rebuild never leaves an entry that looks valid. The data files are replaced

@@ -201,6 +201,8 @@ class Vocab:
                 if not cbytes.isdigit():
                     raise _format_error(path, lineno, raw,
                                         "the count is not a non-negative integer")
+                if len(cbytes.lstrip(b"0")) > 19 or int(cbytes) >= 2**63:
+                    raise _format_error(path, lineno, raw, "the count is larger than 2**63 - 1")
                 if word in first_line:
                     raise _format_error(path, lineno, raw, f"word {word!r} already defined on "
                                                            f"line {first_line[word]}")

@@ -25,6 +25,8 @@ from __future__ import annotations
 import logging
 import mmap
 import os
+import re
+import stat
 from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -39,10 +41,18 @@ PathLike = Union[str, "os.PathLike[str]"]
 #: Bytes that end a word in both formats (word2vec.c splits on these too).
 _WHITESPACE = b" \t\n\r\x0b\x0c"
 _WHITESPACE_STR = " \t\n\r\x0b\x0c"
+#: Whitespace other than the space that ends it, found inside a binary row's word: misaligned rows.
+_WHITESPACE_IN_WORD = re.compile(b"[\t\n\r\x0b\x0c]")
 #: Longest header line we look at before declaring the header bad.
 _MAX_HEADER_BYTES = 1024
 #: A binary row whose word has no space after it within this many bytes is reported as corrupt.
 _MAX_WORD_BYTES = 1 << 16
+#: Largest dimension a header may declare. One row of a larger one would take 8 GiB or more, so a
+#: bigger number is a corrupt header, not a real file (and numpy could not even describe the array).
+_MAX_DIM = (1 << 31) - 1
+#: Most bytes of the first row that format detection reads (enough for the whole first row of a
+#: binary file up to ~20,000 dimensions; a corrupt header must not make it read gigabytes).
+_MAX_SAMPLE_BYTES = 1 << 20
 #: Rows formatted per write call when writing.
 _WRITE_CHUNK_ROWS = 4096
 _FLOAT_FMT = "%.9g"
@@ -151,7 +161,23 @@ def _parse_header(path: PathLike, head: bytes) -> Tuple[int, int, int]:
     if n < 0 or dim < 1:
         raise ModelFormatError(f"{path}: bad header at line 1: vocabulary size {n} and dimension "
                                f"{dim} must be >= 0 and >= 1")
+    if dim > _MAX_DIM:
+        raise ModelFormatError(f"{path}: bad header at line 1: dimension {dim} is implausibly "
+                               f"large (more than {_MAX_DIM}); the header is corrupt")
     return n, dim, nl + 1
+
+
+def _rows_to_allocate(fh, n: int, start: int, min_row_bytes: int) -> int:
+    """Rows to allocate for ``n`` declared rows: no more than the rest of the file can hold.
+
+    Each row takes at least ``min_row_bytes`` bytes, so a corrupt header that declares billions of
+    rows costs no memory; reading then stops at the end of the file with "fewer rows than the
+    header says". For a file that is not a regular file the size is unknown and ``n`` is used.
+    """
+    st = os.fstat(fh.fileno())
+    if not stat.S_ISREG(st.st_mode):
+        return n
+    return min(n, max(0, st.st_size - start) // min_row_bytes)
 
 
 def _looks_like_text_row(sample: bytes, dim: int) -> bool:
@@ -200,7 +226,7 @@ def is_binary_word2vec(path: PathLike) -> bool:
         head = fh.read(_MAX_HEADER_BYTES)
         _, dim, start = _parse_header(path, head)
         fh.seek(start)
-        sample = fh.read(64 + 48 * dim)
+        sample = fh.read(min(64 + 48 * dim, _MAX_SAMPLE_BYTES))
     return not _looks_like_text_row(sample, dim)
 
 
@@ -307,7 +333,8 @@ def _parse_binary(path, buf, size: int, limit, unicode_errors):
     n_header, dim, pos = _parse_header(path, buf[:_MAX_HEADER_BYTES])
     n = n_header if limit is None else min(n_header, limit)
     nbytes = 4 * dim
-    out = np.empty((n, dim), dtype=np.float32)
+    # A row is at least a 1-byte word, a space and the vector; ``size`` is what ``buf`` holds.
+    out = np.empty((min(n, max(0, size - pos) // (nbytes + 2)), dim), dtype=np.float32)
     words: List[str] = []
     ws = _WHITESPACE
     for row in range(n):
@@ -320,13 +347,20 @@ def _parse_binary(path, buf, size: int, limit, unicode_errors):
         if sp < 0:
             raise ModelFormatError(f"{path}: row {row + 1} (byte offset {pos}): no space after "
                                    f"the word; the file is truncated or not a binary word2vec file")
+        raw = bytes(buf[pos:sp])
+        if _WHITESPACE_IN_WORD.search(raw):
+            # Whitespace ends a word, so the row did not start where it should have: the rows
+            # before it hold a different number of values than the header says.
+            raise ModelFormatError(f"{path}: row {row + 1} (byte offset {pos}): the word "
+                                   f"{raw[:40]!r} contains whitespace: the rows do not hold the "
+                                   f"{dim} float32 values the header declares, or the file is "
+                                   f"corrupt")
         end = sp + 1 + nbytes
         if end > size:
             raise ModelFormatError(f"{path}: row {row + 1} (byte offset {pos}): truncated file: "
                                    f"the row needs {nbytes} bytes of vector data ({dim} float32), "
                                    f"only {size - sp - 1} remain")
-        words.append(_decode_word(path, bytes(buf[pos:sp]), row + 1, f"byte offset {pos}",
-                                  unicode_errors))
+        words.append(_decode_word(path, raw, row + 1, f"byte offset {pos}", unicode_errors))
         out[row] = np.frombuffer(buf, dtype=_LE_FLOAT32, count=dim, offset=sp + 1)
         pos = end
     if n == n_header:
@@ -342,7 +376,8 @@ def _read_text(path, limit, unicode_errors):
         head = fh.readline(_MAX_HEADER_BYTES)
         n_header, dim, _ = _parse_header(path, head)
         n = n_header if limit is None else min(n_header, limit)
-        out = np.empty((n, dim), dtype=np.float32)
+        # A text row is at least a 1-byte word and ``dim`` values of 1 byte, each after a space.
+        out = np.empty((_rows_to_allocate(fh, n, len(head), 2 * dim + 1), dim), dtype=np.float32)
         words: List[str] = []
         for row in range(n):
             line = fh.readline()
