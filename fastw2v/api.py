@@ -97,6 +97,7 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
     from .embeddings import Embeddings
     from .tokens import prepare_corpus
     from .trainer import Trainer
+    from .wikidump import ensure_text_corpus, is_wiki_dump
 
     if checkpoint_every is not None and (checkpoint is None or not checkpoint_every > 0):
         raise ValueError("checkpoint_every must be a positive number of minutes and needs "
@@ -109,6 +110,8 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
     if config is None:
         raise ValueError("config is required unless resume is given")
     t0 = time.perf_counter()
+    if is_wiki_dump(corpus):  # a MediaWiki XML dump: converted to text once, then cached
+        corpus = ensure_text_corpus(corpus, cache_dir=cache_dir)
     prepared = prepare_corpus(corpus, min_count=config.min_count,
                               max_vocab_size=config.max_vocab_size, cache_dir=cache_dir,
                               use_cache=use_cache)

@@ -187,8 +187,8 @@ def _command_modules():
     Each adds its parser (with ``-q/--quiet`` and ``set_defaults(handler=...)``, a function taking
     the parsed args and returning the exit status) and raises the same exceptions as ``train``.
     """
-    from . import bench, eval_cli
-    return [bench.register, eval_cli.register]
+    from . import bench, eval_cli, wiki_cli
+    return [bench.register, eval_cli.register, wiki_cli.register]
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
