@@ -28,6 +28,8 @@ def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 
     corpus : str or path
         A UTF-8 text file (optionally ``.gz``, ``.bz2`` or ``.xz``): tokens separated by
         whitespace, one sentence per line; lines may be arbitrarily long (text8 is one line).
+        A MediaWiki XML dump (``...pages-articles.xml.bz2``) is recognised, converted to text8-style
+        text once (:func:`fastw2v.wikidump.ensure_text_corpus`, cached) and trained on.
     dim, window, negative, sample, min_count, max_vocab_size, epochs, alpha, min_alpha, sg, \
 ns_exponent, workers, seed, shared_negatives
         Training parameters; see :class:`fastw2v.config.TrainConfig` for meanings and allowed
