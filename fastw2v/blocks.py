@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._numba import inline_kernel
-from .rng import draw_alias, keep_word
+from .rng import below, draw_alias, keep_word, next_u64
 
 #: Kept tokens per block. A block is the granularity of learning-rate updates, progress reports
 #: and stop checks: 8192 kept tokens is ~20k raw tokens at sample=1e-4 (word2vec.c updates its
@@ -90,6 +90,21 @@ def publish_progress(progress, slot, words, alpha0, min_alpha, total_words):
     if alpha < min_alpha:
         alpha = min_alpha
     return np.float32(alpha)
+
+
+@inline_kernel
+def window_bounds(state, i, n, window):
+    """Draw center ``i``'s shrunk window ``b`` uniformly from ``1..window`` (word2vec.c) and
+    return the context positions ``lo..hi-1`` it covers in a buffer of ``n`` ids (``i`` itself
+    included; callers skip it)."""
+    b = 1 + below(next_u64(state), window)
+    lo = i - b
+    if lo < 0:
+        lo = 0
+    hi = i + b + 1
+    if hi > n:
+        hi = n
+    return lo, hi
 
 
 @inline_kernel

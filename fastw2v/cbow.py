@@ -16,8 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._numba import inline_kernel
-from .blocks import draw_targets
-from .rng import below, next_u64
+from .blocks import draw_targets, window_bounds
 from .sgd import ns_update
 
 
@@ -65,9 +64,7 @@ def cbow_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, state,
     loss = 0.0
     examples = 0
     for i in range(first, stop):
-        b = 1 + below(next_u64(state), window)
-        lo = max(0, i - b)
-        hi = min(n, i + b + 1)
+        lo, hi = window_bounds(state, i, n, window)
         if hi - lo <= 1:
             continue  # a one-word sentence has no context
         n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)

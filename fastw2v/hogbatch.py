@@ -25,8 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._numba import inline_kernel
-from .blocks import draw_targets
-from .rng import below, next_u64
+from .blocks import draw_targets, window_bounds
 from .sgd import sigmoid_and_logs
 
 
@@ -90,9 +89,7 @@ def hogbatch_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, sta
     loss = 0.0
     examples = 0
     for i in range(first, stop):
-        b = 1 + below(next_u64(state), window)
-        lo = max(0, i - b)
-        hi = min(n, i + b + 1)
+        lo, hi = window_bounds(state, i, n, window)
         m = 0
         for j in range(lo, hi):
             if j != i:

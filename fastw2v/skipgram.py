@@ -13,8 +13,7 @@ may update ``syn0[c]`` between our read and our write-back, losing one small upd
 from __future__ import annotations
 
 from ._numba import inline_kernel
-from .blocks import draw_targets
-from .rng import below, next_u64
+from .blocks import draw_targets, window_bounds
 from .sgd import ns_update
 
 
@@ -46,9 +45,7 @@ def skipgram_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, sta
     examples = 0
     for i in range(first, stop):
         word = buf[i]
-        b = 1 + below(next_u64(state), window)
-        lo = max(0, i - b)
-        hi = min(n, i + b + 1)
+        lo, hi = window_bounds(state, i, n, window)
         for j in range(lo, hi):
             if j == i:
                 continue
