@@ -15,12 +15,24 @@ from typing import IO, Iterator, Union
 PathLike = Union[str, os.PathLike]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _usual_mode(directory: bool) -> int:
+    """The mode ``open()`` / ``mkdir()`` would give (mkstemp and mkdtemp use 0600 / 0700)."""
+    return (0o777 if directory else 0o666) & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_write(path: PathLike, mode: str = "wb", **open_kwargs) -> Iterator[IO]:
     """Open a temporary file beside ``path``; on clean exit fsync it and rename it onto ``path``."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
+        os.chmod(tmp, _usual_mode(directory=False))
         with os.fdopen(fd, mode, **open_kwargs) as fh:
             yield fh
             fh.flush()
@@ -42,6 +54,7 @@ def atomic_directory(path: PathLike) -> Iterator[Path]:
     path = Path(path)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or "."))
     try:
+        os.chmod(tmp, _usual_mode(directory=True))
         yield tmp
         for child in tmp.iterdir():
             if child.is_file():
