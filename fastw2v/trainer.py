@@ -96,7 +96,7 @@ class Trainer:
         self.config = config
         self.tokens = tokens
         self.n_words = int(len(counts))
-        self.words_per_epoch = int(len(tokens) - np.count_nonzero(np.asarray(tokens) < 0))
+        self.words_per_epoch = len(tokens) - _count_sentence_ends(tokens)
         self.raw_tokens_per_epoch = (int(raw_tokens_per_epoch) if raw_tokens_per_epoch is not None
                                      else self.words_per_epoch)
         self.total_words = max(1, self.words_per_epoch * config.epochs)
@@ -145,8 +145,8 @@ class Trainer:
                     self.ns_threshold, self.ns_alias,
                     c.window, c.negative, c.alpha, c.min_alpha, self.total_words,
                     self.progress, t, self.stop_flag, self.stats[t], self.rng_states[t],
-                    self.cursors[t], self._buffers[t], self._targets[t], self._neu1[t], self._neu1e[t],
-                    self._contexts[t], self._grad[t], self._grad_in[t])
+                    self.cursors[t], self._buffers[t], self._targets[t], self._neu1[t],
+                    self._neu1e[t], self._contexts[t], self._grad[t], self._grad_in[t])
 
     @property
     def vectors(self) -> np.ndarray:
@@ -345,6 +345,17 @@ class Trainer:
         self.epoch_seconds = float(meta["epoch_seconds"])
         self.elapsed = float(meta["elapsed"])
         self.history = [EpochStats(**e) for e in meta["history"]]
+
+
+#: Tokens examined per step when counting sentence markers: bounded memory (16M int32 = 64 MB of
+#: the memory-mapped stream, a 16 MB boolean temporary) whatever the corpus size.
+_COUNT_CHUNK = 1 << 24
+
+
+def _count_sentence_ends(tokens: np.ndarray) -> int:
+    """Number of ``SENTENCE_END`` markers (negative ids) in the stream, in bounded memory."""
+    return sum(int(np.count_nonzero(tokens[i:i + _COUNT_CHUNK] < 0))
+               for i in range(0, len(tokens), _COUNT_CHUNK))
 
 
 def _shard_bounds(n_tokens: int, n_shards: int) -> list:

@@ -137,3 +137,11 @@ def test_worker_exception_is_reraised_on_main_thread(monkeypatch, shared):
     monkeypatch.setattr(trainer_module, "train_shard", boom)
     with pytest.raises(RuntimeError, match="kernel exploded"):
         tr.run(progress=False)
+
+
+def test_sentence_markers_are_counted_in_bounded_chunks(monkeypatch):
+    monkeypatch.setattr(trainer_module, "_COUNT_CHUNK", 3)
+    tokens = np.array([0, 1, -1, 2, 2, 2, -1, 1, -1, 0, 0], dtype=np.int32)
+    tr = Trainer(TrainConfig(dim=4, workers=1, epochs=2, min_count=1), tokens,
+                 np.array([5, 5, 5], dtype=np.int64))
+    assert tr.words_per_epoch == 8 and tr.total_words == 16
