@@ -16,7 +16,7 @@ from typing import Any, Callable, List, Optional, Sequence
 
 import numpy as np
 
-from . import tables
+from . import evalloss, tables
 from .blocks import (PROGRESS_STRIDE, STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, STATS_WIDTH,
                      block_buffer_size)
 from .config import TrainConfig
@@ -50,9 +50,10 @@ class EpochStats:
     words: int            # in-vocabulary tokens read (word2vec.c's count)
     words_kept: int       # after subsampling
     examples: int         # (center, context) examples (skip-gram) or center words (CBOW)
-    loss: float           # mean negative-sampling loss per example
+    loss: float           # mean negative-sampling loss per example, measured while training
     seconds: float
     alpha: float          # learning rate at the end of the epoch
+    eval_loss: float = float("nan")  # loss on a fixed probe at the epoch's end (fastw2v.evalloss)
 
 
 @dataclass
@@ -104,8 +105,10 @@ class Trainer:
         self.syn0, self.syn1 = tables.initial_weights(self.n_words, config.dim, config.seed)
         self.sig_table, self.logsig_table = tables.sigmoid_tables()
         self.keep_threshold = tables.keep_thresholds(counts, config.sample)
-        self.ns_threshold, self.ns_alias = tables.alias_table(
-            tables.negative_weights(counts, config.ns_exponent))
+        ns_weights = tables.negative_weights(counts, config.ns_exponent)
+        self.ns_threshold, self.ns_alias = tables.alias_table(ns_weights)
+        self.loss_probe = evalloss.make_probe(tokens, ns_weights / ns_weights.sum(),
+                                              config.window, config.negative, config.seed)
 
         n = config.workers
         self.shards = _shard_bounds(len(tokens), n)
@@ -258,12 +261,13 @@ class Trainer:
                         loss=float(delta[STAT_LOSS] / examples) if examples else float("nan"),
                         seconds=self.epoch_seconds, alpha=self.current_alpha())
         self._check_finite()
+        es.eval_loss = evalloss.probe_loss(self.loss_probe, self.syn0, self.syn1, c.dim, c.sg)
         self.history.append(es)
         self.epoch += 1
         self.in_epoch = False
-        logger.info("epoch %d/%d: %.0f words/s, loss %.4f, alpha %.5f, %.1f s",
-                    es.epoch, c.epochs, es.words / max(es.seconds, 1e-9), es.loss, es.alpha,
-                    es.seconds)
+        logger.info("epoch %d/%d: %.0f words/s, training loss %.4f, evaluation loss %.4f, "
+                    "alpha %.5f, %.1f s", es.epoch, c.epochs, es.words / max(es.seconds, 1e-9),
+                    es.loss, es.eval_loss, es.alpha, es.seconds)
         info = dict(vars(es), words_per_sec=es.words / max(es.seconds, 1e-9),
                     elapsed=self.elapsed)
         for cb in callbacks:
