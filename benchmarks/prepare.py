@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,44 +29,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-#: gensim truncates sentences at 10,000 tokens; longer lines are fed in pieces of this size.
-GENSIM_MAX_SENTENCE = 10_000
+from fastw2v.bench import ChunkedLines, peak_rss_mb  # noqa: E402
+from fastw2v.datasets import data_dir  # noqa: E402
 
 
 def default_corpus() -> Path:
-    env = os.environ.get("FASTW2V_DATA")
-    d = Path(env) if env else REPO.parent / "shared" / "data"
-    return d / "wiki100m.txt.gz"
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
-
-
-class StreamedSentences:
-    """Re-iterable lists of ``str`` tokens: one per line, lines cut at GENSIM_MAX_SENTENCE tokens.
-
-    Reads the corpus in blocks like fastw2v does, so a one-line corpus is never held whole.
-    """
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def __iter__(self):
-        from fastw2v.corpus import iter_blocks
-        sentence: list = []
-        for block in iter_blocks(self.path):
-            pieces = block.decode("utf-8", "replace").split("\n")
-            for i, piece in enumerate(pieces):
-                sentence.extend(piece.split())
-                while len(sentence) >= GENSIM_MAX_SENTENCE:
-                    yield sentence[:GENSIM_MAX_SENTENCE]
-                    del sentence[:GENSIM_MAX_SENTENCE]
-                if i < len(pieces) - 1 and sentence:  # a newline ends the sentence
-                    yield sentence
-                    sentence = []
-        if sentence:
-            yield sentence
+    return (data_dir() or REPO.parent / "shared" / "data") / "wiki100m.txt.gz"
 
 
 def run_fastw2v(corpus: Path, min_count: int, max_vocab_size, cache_dir) -> dict:
@@ -89,7 +56,7 @@ def run_gensim(corpus: Path, min_count: int, max_vocab_size) -> dict:
     t0 = time.perf_counter()
     model = Word2Vec(vector_size=100, window=5, negative=5, sample=1e-4, min_count=min_count,
                      max_vocab_size=max_vocab_size, sg=1, workers=1)
-    model.build_vocab(corpus_iterable=StreamedSentences(corpus))
+    model.build_vocab(corpus_iterable=ChunkedLines(corpus))
     seconds = time.perf_counter() - t0
     return dict(seconds=seconds, vocab=len(model.wv), raw_tokens=int(model.corpus_total_words),
                 rss=peak_rss_mb())

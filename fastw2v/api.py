@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from typing import Any, Optional, Sequence, Union
 
@@ -137,7 +138,6 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
                       checkpoint=write_checkpoint if checkpoint is not None else None,
                       checkpoint_every=checkpoint_every)
     if checkpoint is not None:  # the run is complete: its checkpoint is no longer needed
-        import shutil
         shutil.rmtree(checkpoint, ignore_errors=True)
     stats = run.as_dict()
     stats["prepare_seconds"] = prepare_seconds

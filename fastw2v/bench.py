@@ -11,7 +11,8 @@ Definitions, identical for every system:
 * **effective words/s**: words actually trained (in vocabulary, kept by subsampling) per second,
   as each system reports them;
 * **train s**: training only; **end-to-end s**: vocabulary + encoding + training;
-* **peak RSS**: the child process's maximum resident set size (``ru_maxrss``);
+* **peak RSS**: the child process's own maximum resident set size (``VmHWM``, which unlike
+  ``ru_maxrss`` is not inherited from the parent);
 * quality: analogy accuracy over questions within the 30,000 most frequent words (with the number
   seen) and WordSim-353 Spearman, computed by :mod:`fastw2v.evaluate` for every system.
 

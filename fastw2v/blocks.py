@@ -86,10 +86,17 @@ def publish_progress(progress, slot, words, alpha0, min_alpha, total_words):
     done = 0
     for t in range(0, progress.shape[0], PROGRESS_STRIDE):
         done += progress[t]
+    return np.float32(linear_alpha(alpha0, min_alpha, done, total_words))
+
+
+@inline_kernel
+def linear_alpha(alpha0, min_alpha, done, total_words):
+    """The learning rate after ``done`` of ``total_words`` words: linear from ``alpha0`` down to
+    ``min_alpha``, and ``min_alpha`` from then on. Also called from Python (progress, statistics)."""
     alpha = alpha0 - (alpha0 - min_alpha) * (done / total_words)
     if alpha < min_alpha:
         alpha = min_alpha
-    return np.float32(alpha)
+    return alpha
 
 
 @inline_kernel

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import evalloss, tables
 from .blocks import (PROGRESS_STRIDE, STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, STATS_WIDTH,
-                     block_buffer_size)
+                     block_buffer_size, linear_alpha)
 from .config import TrainConfig
 from .driver import CURSOR_POS, CURSOR_SIZE, model_code, train_shard
 from .progress import ProgressLine
@@ -162,8 +162,7 @@ class Trainer:
 
     def current_alpha(self) -> float:
         c = self.config
-        frac = min(1.0, self.words_done() / self.total_words)
-        return max(c.min_alpha, c.alpha - (c.alpha - c.min_alpha) * frac)
+        return float(linear_alpha(c.alpha, c.min_alpha, self.words_done(), self.total_words))
 
     def _check_finite(self) -> None:
         """Raise :class:`TrainingDiverged` rather than continue (or checkpoint) NaN weights."""
