@@ -45,10 +45,11 @@ import numpy as np
 import pytest
 
 import fastw2v
-from fastw2v import api, cli
+from fastw2v import api
 from fastw2v.embeddings import Embeddings
 from fastw2v.errors import ModelFormatError
 from fastw2v.tokens import prepare_corpus
+from cli_helpers import assert_clean_error, run
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = REPO / "data" / "fixtures" / "tiny.txt"
@@ -56,20 +57,6 @@ TINY = REPO / "data" / "fixtures" / "tiny.txt"
 BASE = ["--dim", "8", "--epochs", "1", "--workers", "1", "--no-progress"]
 
 
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code, err, *needles):
-    """Exit 2, no traceback, exactly one ``fastw2v: error:`` line holding every needle."""
-    assert code == 2, err
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.startswith("fastw2v: error:")]
-    assert len(lines) == 1, err
-    for needle in needles:
-        assert needle.lower() in lines[0].lower(), (needle, lines[0])
 
 
 def files_under(d: Path):
@@ -135,7 +122,7 @@ def test_bad_corpus(dirs, capsys, kind, extra, needles, existed):
     corpus = _make_corpus(dirs / "in", kind)
     code, stdout, err = run(capsys, "train", corpus, "-o", out, "--cache-dir", dirs / "cache",
                             *BASE, *extra)
-    assert_one_line_error(code, err, *needles)
+    assert_clean_error(code, err, *needles)
     assert stdout == ""
     assert files_under(dirs / "out") == (["vec.bin"] if existed else [])
     if existed:
@@ -317,7 +304,7 @@ def test_invalid_parameter(dirs, capsys, no_training, args, needles, existed):
         out.write_bytes(b"previous vectors")
     code, stdout, err = run(capsys, "train", TINY, "-o", out, "--cache-dir", dirs / "cache",
                             *BASE, *args)  # the last of a repeated option counts
-    assert_one_line_error(code, err, *needles)
+    assert_clean_error(code, err, *needles)
     assert stdout == ""
     assert files_under(dirs / "out") == (["vec.bin"] if existed else [])
     if existed:
@@ -386,7 +373,7 @@ def test_bad_output(dirs, capsys, no_training, request, case):
         needles = ["output path is a directory", str(out)]
     code, stdout, err = run(capsys, "train", TINY, "-o", out, "--cache-dir", dirs / "cache",
                             *BASE)
-    assert_one_line_error(code, err, *needles)
+    assert_clean_error(code, err, *needles)
     assert stdout == ""
     assert not out.exists() or out.is_dir()
     assert files_under(dirs / "out") == []
@@ -502,7 +489,7 @@ def test_bad_model_file_eval(tmp_path, capsys, case):
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("king\tqueen\t9.0\nman\twoman\t8.0\nthe\tking\t1.0\n")
     code, stdout, err = run(capsys, "eval", path, "--pairs", pairs)
-    assert_one_line_error(code, err, *needles)
+    assert_clean_error(code, err, *needles)
     assert stdout == ""
 
 

@@ -18,6 +18,7 @@ import pytest
 import fastw2v
 from fastw2v import api, cli
 from fastw2v.config import TrainConfig
+from cli_helpers import assert_clean_error, run
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = REPO / "data" / "fixtures" / "tiny.txt"
@@ -26,19 +27,6 @@ BASE = ["--dim", "8", "--epochs", "1", "--workers", "1", "--no-progress"]
 FAST = BASE + ["--min-count", "1"]
 
 
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_clean_error(code, err, *needles, exit_code=2):
-    assert code == exit_code, err
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.startswith("fastw2v: error:")]
-    assert len(lines) == 1, err
-    for needle in needles:
-        assert needle.lower() in lines[0].lower(), (needle, lines[0])
 
 
 @pytest.fixture

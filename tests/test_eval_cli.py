@@ -7,10 +7,10 @@ import sys
 import numpy as np
 import pytest
 
-from fastw2v import cli
 from fastw2v.embeddings import Embeddings
 from fastw2v.eval_cli import load_vectors
 from fastw2v.evaluate import evaluate_analogy_methods, evaluate_word_pairs
+from cli_helpers import assert_clean_error, run
 
 QUESTIONS = """\
 : capital-common-countries
@@ -50,19 +50,6 @@ def files(tmp_path):
     return tmp_path
 
 
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_clean_error(code, err, *needles):
-    assert code == 2, err
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.startswith("fastw2v: error:")]
-    assert len(lines) == 1, err
-    for needle in needles:
-        assert needle.lower() in lines[0].lower(), (needle, lines[0])
 
 
 def test_help_lists_the_commands(capsys):
