@@ -2,11 +2,11 @@
 
     python benchmarks/compare.py [CORPUS] [--threads 1,2] [--repeats 3] [--systems ...]
 
-The same as ``fastw2v bench``; see :mod:`fastw2v.bench` for what is measured and how.
+The same as ``fastw2v bench``; see :mod:`fastw2v.bench.suite` for what is measured and how.
 """
 import sys
 
-from fastw2v.bench import main
+from fastw2v.bench.suite import main
 
 if __name__ == "__main__":
     sys.exit(main())

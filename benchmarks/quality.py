@@ -10,7 +10,7 @@ seen, and WordSim-353 Spearman). One run each; ``fastw2v bench`` does repeated, 
 import argparse
 import sys
 
-from fastw2v.bench import main
+from fastw2v.bench.suite import main
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -116,7 +116,7 @@ def repeat_file(src: Path, dst: Path, n: int) -> None:
 
 
 def distinct_child(args) -> None:
-    from fastw2v.corpus import count_words
+    from fastw2v.corpus.reader import count_words
     cc = count_words(args.corpus)
     print(json.dumps(dict(distinct=len(cc.counts), tokens=cc.n_tokens)))
 

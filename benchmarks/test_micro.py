@@ -18,10 +18,10 @@ import time
 import numpy as np
 import pytest
 
-from fastw2v import tables
-from fastw2v.blocks import PROGRESS_STRIDE, STATS_WIDTH, STAT_EXAMPLES, block_buffer_size
-from fastw2v.driver import CURSOR_SIZE, MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
-from fastw2v.rng import draw_alias_many, thread_states
+from fastw2v.kernels import tables as tables
+from fastw2v.kernels.blocks import PROGRESS_STRIDE, STATS_WIDTH, STAT_EXAMPLES, block_buffer_size
+from fastw2v.kernels.driver import CURSOR_SIZE, MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
+from fastw2v.kernels.rng import draw_alias_many, thread_states
 
 VOCAB = 50_000
 TOKENS = 400_000
@@ -82,7 +82,7 @@ def test_alias_draws_per_second(benchmark):
 def test_compile_time(benchmark):
     """One cold compilation of the driver (no cache), reported apart from steady state."""
     from numba import njit
-    from fastw2v._numba import NUMBA_OPTIONS
+    from fastw2v.kernels.options import NUMBA_OPTIONS
 
     def compile_fresh():
         t0 = time.perf_counter()

@@ -42,7 +42,7 @@ def default_dump() -> Path:
 
 
 def run_fastw2v(dump: Path, processes: int, mode: str) -> dict:
-    from fastw2v.wikidump import DumpStats, iter_articles
+    from fastw2v.wiki.dump import DumpStats, iter_articles
     stats = DumpStats()
     t0 = time.perf_counter()
     n = tokens = 0

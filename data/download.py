@@ -4,14 +4,14 @@
     python data/download.py              # -> the fastw2v cache, where `fastw2v train text8` finds it
     python data/download.py text8 DIR    # -> DIR/text8
 
-The same as ``fastw2v download text8 [--dest DIR]``; all logic lives in fastw2v.datasets.
+The same as ``fastw2v download text8 [--dest DIR]``; all logic lives in fastw2v.corpus.datasets.
 Downloaded corpora are never committed (see data/README.md).
 """
 import argparse
 import logging
 import sys
 
-from fastw2v.datasets import DATASETS, fetch
+from fastw2v.corpus.datasets import DATASETS, fetch
 
 
 def main() -> int:

@@ -14,10 +14,10 @@ __all__ = ["train", "Embeddings", "TrainConfig", "__version__"]
 def __getattr__(name):
     # Imported lazily so that `import fastw2v` (e.g. for the CLI's --help) does not pay for numba.
     if name == "train":
-        from .api import train
+        from .training.api import train
         return train
     if name == "Embeddings":
-        from .embeddings import Embeddings
+        from .vectors.embeddings import Embeddings
         return Embeddings
     if name == "TrainConfig":
         from .config import TrainConfig

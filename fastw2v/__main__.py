@@ -1,6 +1,6 @@
 """``python -m fastw2v``: the same as the ``fastw2v`` command."""
 import sys
 
-from .cli import main
+from .cli.main import main
 
 sys.exit(main())

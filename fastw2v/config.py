@@ -60,7 +60,7 @@ class TrainConfig:
         Worker threads, 1..1024. Default: all cores available to the process.
     shared_negatives : bool
         Skip-gram only: draw one set of negatives per center word and share it across the whole
-        window, training the window as one mini-batch (Ji et al. 2016, :mod:`fastw2v.hogbatch`).
+        window, training the window as one mini-batch (Ji et al. 2016, :mod:`fastw2v.kernels.hogbatch`).
         About twice as fast at equal quality (measured on wiki100m: benchmarks/README.md);
         False trains each pair with its own negatives, exactly as word2vec.c and gensim do.
         CBOW already trains one example per center word and ignores this flag.

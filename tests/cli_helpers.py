@@ -1,5 +1,5 @@
 """Helpers shared by the command-line tests."""
-from fastw2v import cli
+from fastw2v.cli import main as cli
 
 
 def run(capsys, *argv):

@@ -103,7 +103,7 @@ def hogbatch_update(syn0, syn1, contexts, targets, alpha, sig_table):
 
 
 class ReferenceRNG:
-    """xorshift64* on Python integers, the same stream as :mod:`fastw2v.rng`."""
+    """xorshift64* on Python integers, the same stream as :mod:`fastw2v.kernels.rng`."""
 
     def __init__(self, state: int):
         self.x = int(state)

@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from fastw2v._atomic import atomic_directory, atomic_write
+from fastw2v.base.atomic import atomic_directory, atomic_write
 
 
 @pytest.fixture

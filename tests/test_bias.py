@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from fastw2v.bias import (DEFAULT_OCCUPATIONS, GENDER_PAIRS, Axis, bias_axis, bias_report,
+from fastw2v.analysis.bias import (DEFAULT_OCCUPATIONS, GENDER_PAIRS, Axis, bias_axis, bias_report,
                           parse_axis, project)
-from fastw2v.embeddings import Embeddings
+from fastw2v.vectors.embeddings import Embeddings
 
 # directions: G gender (+ male), O doctor-nurse (+ doctor), then private directions per word
 G, O = 0, 1

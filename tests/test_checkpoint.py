@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 
 import fastw2v
-from fastw2v import cli
-from fastw2v import checkpoint as checkpoint_module
-from fastw2v import trainer as trainer_module
-from fastw2v.checkpoint import load_checkpoint
+from fastw2v.cli import main as cli
+from fastw2v.training import checkpoint as checkpoint_module
+from fastw2v.training import trainer as trainer_module
+from fastw2v.training.checkpoint import load_checkpoint
 from fastw2v.errors import ModelFormatError
-from fastw2v.trainer import TrainingInterrupted
+from fastw2v.training.trainer import TrainingInterrupted
 
 SETTINGS = dict(dim=16, window=3, negative=3, sample=1e-3, min_count=1, epochs=3, workers=1,
                 seed=3, progress=False)

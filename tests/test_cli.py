@@ -1,6 +1,6 @@
 """The fastw2v command line: option parsing, word2vec.c spellings, errors and exit codes, output.
 
-Most tests call ``fastw2v.cli.main([...])`` in-process and read stdout/stderr with capsys; two run
+Most tests call ``fastw2v.cli.main.main([...])`` in-process and read stdout/stderr with capsys; two run
 ``python -m fastw2v`` as a real process.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 import fastw2v
-from fastw2v import api, cli
+from fastw2v.training import api as api
+from fastw2v.cli import main as cli
 from fastw2v.config import TrainConfig
 from cli_helpers import assert_clean_error, run
 
@@ -297,7 +298,7 @@ def test_keyboard_interrupt_exits_130(tmp_path, capsys, monkeypatch):
 
 
 def test_diverged_training_is_a_clean_error(tmp_path, capsys, monkeypatch):
-    from fastw2v.trainer import TrainingDiverged
+    from fastw2v.training.trainer import TrainingDiverged
 
     def diverge(*args, **kwargs):
         raise TrainingDiverged("weights became NaN in epoch 1; lower alpha")
@@ -351,7 +352,7 @@ def test_download_prints_the_path(offline, capsys, monkeypatch, tmp_path):
     import dataclasses
     import zipfile
 
-    from fastw2v import datasets
+    from fastw2v.corpus import datasets as datasets
 
     content = b"some words for a fake corpus " * 20
     archive = tmp_path / "fake8.zip"

@@ -1,4 +1,4 @@
-"""Reading, tokenising and counting corpora (fastw2v.corpus)."""
+"""Reading, tokenising and counting corpora (fastw2v.corpus.reader)."""
 from __future__ import annotations
 
 import bz2
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastw2v import corpus as C
+from fastw2v.corpus import reader as C
 from fastw2v.errors import CorpusError
 
 TEXT = b"the quick brown fox\njumps over the lazy dog\n\n  the end \n"

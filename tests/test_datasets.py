@@ -1,4 +1,4 @@
-"""fastw2v.datasets: corpus look-up order, verified downloads, offline errors. No network is used:
+"""fastw2v.corpus.datasets: corpus look-up order, verified downloads, offline errors. No network is used:
 downloads come from local zip files through file:// URLs, and urlopen is patched to fail where a
 test must prove that nothing is downloaded."""
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from fastw2v import datasets
-from fastw2v.datasets import DatasetSpec, DownloadError
+from fastw2v.corpus import datasets as datasets
+from fastw2v.corpus.datasets import DatasetSpec, DownloadError
 
 CONTENT = b"the quick brown fox jumps over the lazy dog " * 50
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fastw2v.config import TrainConfig
-from fastw2v.embeddings import FORMAT_NAME, Embeddings
+from fastw2v.vectors.embeddings import FORMAT_NAME, Embeddings
 from fastw2v.errors import ModelFormatError
 
 

@@ -1,4 +1,4 @@
-"""The eval, probe, bias, plot and plot-training commands (in-process, via fastw2v.cli.main)."""
+"""The eval, probe, bias, plot and plot-training commands (in-process, via fastw2v.cli.main.main)."""
 from __future__ import annotations
 
 import json
@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from fastw2v.embeddings import Embeddings
-from fastw2v.eval_cli import load_vectors
-from fastw2v.evaluate import evaluate_analogy_methods, evaluate_word_pairs
+from fastw2v.vectors.embeddings import Embeddings
+from fastw2v.cli.evaluation import load_vectors
+from fastw2v.analysis.evaluate import evaluate_analogy_methods, evaluate_word_pairs
 from cli_helpers import assert_clean_error, run
 
 QUESTIONS = """\

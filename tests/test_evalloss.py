@@ -8,7 +8,7 @@ import pytest
 
 import fastw2v
 import reference as ref
-from fastw2v.evalloss import make_probe, probe_loss
+from fastw2v.training.evalloss import make_probe, probe_loss
 
 
 def test_probe_windows_stay_inside_their_sentence():

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fastw2v.embeddings import Embeddings
-from fastw2v.evaluate import (AnalogyResult, evaluate_analogies, evaluate_word_pairs, pearson,
+from fastw2v.vectors.embeddings import Embeddings
+from fastw2v.analysis.evaluate import (AnalogyResult, evaluate_analogies, evaluate_word_pairs, pearson,
                               rankdata, read_analogy_file, spearman, standard_eval_files)
 
 
@@ -400,7 +400,7 @@ def test_standard_eval_files_finds_shared_data(data_dir):
 # ------------------------------------------------------------------------------------------- #
 # 3CosMul, semantic / syntactic split, per-section skips
 # ------------------------------------------------------------------------------------------- #
-from fastw2v.evaluate import (ANALOGY_METHODS, PairsResult, answer_analogies,  # noqa: E402
+from fastw2v.analysis.evaluate import (ANALOGY_METHODS, PairsResult, answer_analogies,  # noqa: E402
                               evaluate_analogy_methods, is_syntactic_section)
 
 

@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 
 import reference as ref
-from fastw2v import tables
-from fastw2v.blocks import (BLOCK_TOKENS, PROGRESS_STRIDE, STAT_EXAMPLES, STATS_WIDTH,
+from fastw2v.kernels import tables as tables
+from fastw2v.kernels.blocks import (BLOCK_TOKENS, PROGRESS_STRIDE, STAT_EXAMPLES, STATS_WIDTH,
                             block_buffer_size, fill_block, publish_progress)
-from fastw2v.cbow import cbow_update
-from fastw2v.driver import CURSOR_SIZE, MODEL_CBOW, MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
-from fastw2v.hogbatch import hogbatch_update
-from fastw2v.rng import draw_alias_many, next_u64, thread_states
-from fastw2v.sgd import ns_update
-from fastw2v.skipgram import skipgram_update
+from fastw2v.kernels.cbow import cbow_update
+from fastw2v.kernels.driver import CURSOR_SIZE, MODEL_CBOW, MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
+from fastw2v.kernels.hogbatch import hogbatch_update
+from fastw2v.kernels.rng import draw_alias_many, next_u64, thread_states
+from fastw2v.kernels.sgd import ns_update
+from fastw2v.kernels.skipgram import skipgram_update
 
 SIG, LOGSIG = tables.sigmoid_tables()
 
@@ -271,7 +271,7 @@ def test_windows_never_cross_sentence_boundaries():
 # --- padded weight rows ---------------------------------------------------------------------------
 def test_weight_rows_are_padded_aligned_and_padding_stays_zero():
     from fastw2v.config import TrainConfig
-    from fastw2v.trainer import Trainer
+    from fastw2v.training.trainer import Trainer
     tokens = _stream(4, 30, [50, 80, 20] * 20)
     counts = np.bincount(tokens[tokens >= 0], minlength=30).astype(np.int64) + 1
     for kernel in (dict(sg=True), dict(sg=True, shared_negatives=False), dict(sg=False)):

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from fastw2v.embeddings import Embeddings
+from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.errors import FastW2VError, ModelFormatError
-from fastw2v.plots import INSTALL_HINT, epoch_table, load_training_stats, pca_2d
+from fastw2v.analysis.plots import INSTALL_HINT, epoch_table, load_training_stats, pca_2d
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -54,7 +54,7 @@ def test_pca_2d_known_geometry():
 
 
 def test_missing_matplotlib_gives_a_clear_error(monkeypatch, tmp_path):
-    from fastw2v import plots
+    from fastw2v.analysis import plots as plots
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")] + [
             "matplotlib", "matplotlib.figure", "matplotlib.backends",
             "matplotlib.backends.backend_agg"]:
@@ -135,7 +135,7 @@ def test_plot_words_writes_a_png(tmp_path):
 
 def test_plot_words_svg_and_errors(tmp_path):
     needs_matplotlib()
-    from fastw2v.plots import plot_words
+    from fastw2v.analysis.plots import plot_words
     emb = emb_with_stats()
     plot_words(emb, ["king", "queen", "KING"], tmp_path / "w.svg", normalize=False)
     assert b"<svg" in (tmp_path / "w.svg").read_bytes()[:500]
@@ -155,7 +155,7 @@ def test_labels_stay_inside_the_axes_and_apart():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from fastw2v.plots import _place_labels
+    from fastw2v.analysis.plots import _place_labels
     rng = np.random.default_rng(0)
     labels = [f"word{i}" for i in range(12)] + ["an_extremely_long_label_at_the_edge"]
     coords = rng.standard_normal((len(labels), 2))
@@ -179,7 +179,7 @@ def test_labels_stay_inside_the_axes_and_apart():
 
 def test_plot_training_writes_a_png(tmp_path):
     needs_matplotlib()
-    from fastw2v.plots import plot_training
+    from fastw2v.analysis.plots import plot_training
     emb_with_stats().save(tmp_path / "model")
     out = plot_training(tmp_path / "model", tmp_path / "training.png")
     assert out.read_bytes()[:8] == PNG_MAGIC

@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from fastw2v.embeddings import Embeddings
-from fastw2v.probe import (CANONICAL_ANALOGIES, ProbeReport, check_degenerate, check_symmetry,
+from fastw2v.vectors.embeddings import Embeddings
+from fastw2v.analysis.probe import (CANONICAL_ANALOGIES, ProbeReport, check_degenerate, check_symmetry,
                            probe, resolve_word)
 
 #: word -> the basis directions it is the sum of. Each canonical analogy holds exactly:

@@ -1,7 +1,7 @@
 """The progress line: what it shows, and that it stays off when stderr is not a terminal."""
 import io
 
-from fastw2v.progress import ProgressLine
+from fastw2v.base.progress import ProgressLine
 
 
 class FakeTerminal(io.StringIO):

@@ -25,12 +25,12 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from fastw2v.corpus import compression_of
-from fastw2v.embeddings import Embeddings
+from fastw2v.corpus.reader import compression_of
+from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.errors import CorpusError, ModelFormatError
-from fastw2v.tokens import SENTENCE_END, prepare_corpus
-from fastw2v.vocab import Vocab
-from fastw2v.w2vformat import read_word2vec, write_word2vec
+from fastw2v.corpus.stream import SENTENCE_END, prepare_corpus
+from fastw2v.corpus.vocab import Vocab
+from fastw2v.vectors.word2vec import read_word2vec, write_word2vec
 
 #: Function-scoped fixtures (tmp_path) are fine here: every example writes its own file name.
 FIXTURE_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]

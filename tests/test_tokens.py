@@ -1,4 +1,4 @@
-"""The int32 token stream and its cache (fastw2v.tokens)."""
+"""The int32 token stream and its cache (fastw2v.corpus.stream)."""
 from __future__ import annotations
 
 import gc
@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastw2v import tokens as T
+from fastw2v.corpus import stream as T
 from fastw2v.errors import CorpusError
-from fastw2v.tokens import SENTENCE_END, prepare_corpus
-from fastw2v.vocab import Vocab
+from fastw2v.corpus.stream import SENTENCE_END, prepare_corpus
+from fastw2v.corpus.vocab import Vocab
 
 
 def reference_stream(text: bytes, min_count: int):

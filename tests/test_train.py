@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import fastw2v
-from fastw2v import trainer as trainer_module
+from fastw2v.training import trainer as trainer_module
 from fastw2v.config import TrainConfig
 from fastw2v.errors import CorpusError
-from fastw2v.trainer import Trainer, TrainingDiverged
+from fastw2v.training.trainer import Trainer, TrainingDiverged
 
 GROUPS = {
     "animal": ["cat", "dog", "mouse", "horse"],

@@ -1,11 +1,11 @@
-"""The vocabulary (fastw2v.vocab)."""
+"""The vocabulary (fastw2v.corpus.vocab)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from fastw2v.errors import ModelFormatError
-from fastw2v.vocab import Vocab
+from fastw2v.corpus.vocab import Vocab
 
 
 def test_from_counts_sorts_by_count_then_word():

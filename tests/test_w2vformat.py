@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from fastw2v.embeddings import Embeddings
+from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.errors import ModelFormatError
-from fastw2v.w2vformat import is_binary_word2vec, read_word2vec, write_word2vec
+from fastw2v.vectors.word2vec import is_binary_word2vec, read_word2vec, write_word2vec
 
 WORDS = ["the", "of", "café", "日本", "naïve", "x"]
 
@@ -261,7 +261,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     vec = _vectors()
     with pytest.raises(ValueError):  # invalid word: nothing written
         write_word2vec(path, ["a b"] + WORDS[1:], vec, binary=True)
-    monkeypatch.setattr("fastw2v.w2vformat._WRITE_CHUNK_ROWS", 2)
+    monkeypatch.setattr("fastw2v.vectors.word2vec._WRITE_CHUNK_ROWS", 2)
     real = np.ascontiguousarray
     calls = {"n": 0}
 
@@ -271,7 +271,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
             raise Boom
         return real(*a, **k)
 
-    monkeypatch.setattr("fastw2v.w2vformat.np.ascontiguousarray", flaky)
+    monkeypatch.setattr("fastw2v.vectors.word2vec.np.ascontiguousarray", flaky)
     with pytest.raises(Boom):
         write_word2vec(path, WORDS, vec, binary=True)
     assert path.read_bytes() == b"old"

@@ -1,4 +1,4 @@
-"""Reading MediaWiki dumps (fastw2v.wikidump) and the ``fastw2v wiki`` command.
+"""Reading MediaWiki dumps (fastw2v.wiki.dump) and the ``fastw2v wiki`` command.
 
 Fixtures: ``data/fixtures/wiki/tricky.xml`` (hand-written pages: markup edge cases, a redirect, an
 old-style redirect, other namespaces, a deleted revision, non-ASCII text), the same dump as a
@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 import fastw2v
-from fastw2v import cli, wikidump
+from fastw2v.cli import main as cli
+from fastw2v.wiki import dump as wikidump
 from fastw2v.errors import CorpusError
-from fastw2v.wikidump import (DumpStats, dump_to_text, ensure_text_corpus, is_wiki_dump,
+from fastw2v.wiki.dump import (DumpStats, dump_to_text, ensure_text_corpus, is_wiki_dump,
                               iter_articles)
-from fastw2v.wikimarkup import strip_markup
+from fastw2v.wiki.markup import strip_markup
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "data" / "fixtures" / "wiki"

@@ -1,4 +1,4 @@
-"""MediaWiki markup stripping (fastw2v.wikimarkup) and text normalisation (fastw2v.normalize).
+"""MediaWiki markup stripping (fastw2v.wiki.markup) and text normalisation (fastw2v.wiki.normalize).
 
 Hand-written cases for each kind of markup, with the tricky ones (nesting, templates in
 references, tables in tables, links in file captions, link trails) spelled out; property tests
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastw2v.normalize import (MODES, normalize, normalize_line, normalize_text8,
+from fastw2v.wiki.normalize import (MODES, normalize, normalize_line, normalize_text8,
                                normalize_unicode, tokenize)
-from fastw2v.wikimarkup import (DROPPED_LINK_NAMESPACES, is_interlanguage_prefix,
+from fastw2v.wiki.markup import (DROPPED_LINK_NAMESPACES, is_interlanguage_prefix,
                                 link_namespaces, strip_markup)
 
 

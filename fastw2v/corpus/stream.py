@@ -1,0 +1,624 @@
+"""The corpus as a flat, memory-mapped stream of int32 word ids.
+
+The corpus is encoded once: every in-vocabulary token becomes its vocabulary id, out-of-vocabulary
+tokens are dropped (as word2vec.c does), and :data:`SENTENCE_END` (-1) follows the last kept word of
+every line. The stream never starts with a marker and never holds two in a row, so a line whose
+words are all out of vocabulary (or that is empty) leaves no trace; a non-empty stream always ends
+with a marker. Training opens the file with ``np.memmap(path, dtype=np.int32, mode="r")``.
+
+:func:`prepare_corpus` counts, builds the vocabulary and encodes, and caches the result; files
+are written to temporary names and renamed, in bounded memory.
+
+How the encoding is done
+------------------------
+Without ``max_vocab_size`` the corpus is read **once**: each token gets a provisional id in order
+of first appearance (a ``defaultdict`` whose default factory hands out the next integer; the look-up
+runs in C through ``map``), the provisional ids are written to the output file and counted with
+``np.bincount``; once the vocabulary is known a lookup array maps provisional to final ids and the
+file is rewritten in place, shorter (OOV dropped). On wiki100m this is ~2x faster than counting
+in one pass and encoding in a second, because decompressing and splitting the text dominate.
+With ``max_vocab_size`` the distinct words of the corpus may not fit in memory, so the corpus is
+counted with pruning (:func:`fastw2v.corpus.reader.count_words`) and then encoded in a second pass
+(:func:`encode_corpus`).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+
+from . import reader as _corpus
+from ..base.atomic import atomic_write
+from ..errors import CorpusError, ModelFormatError
+from .vocab import Vocab
+
+logger = logging.getLogger("fastw2v")
+
+PathLike = Union[str, os.PathLike]
+
+#: Marks the end of a sentence in the token stream. Negative, so it can never be a vocabulary id.
+SENTENCE_END = -1
+
+#: Element type of the token stream: 2**31 - 1 distinct words is far beyond any real vocabulary,
+#: and 4 bytes per token halve the memory traffic of int64.
+TOKEN_DTYPE = np.dtype(np.int32)
+
+#: Version of the cached files' layout and meaning. Part of the cache key: bump it whenever the
+#: encoding changes so that stale caches are rebuilt rather than misread.
+FORMAT_VERSION = 1
+
+#: Marks an out-of-vocabulary token in intermediate arrays; never written to the stream.
+_OOV = -2
+
+#: Token ids processed per step when rewriting a stream (16 MiB of int32).
+_REWRITE_IDS = 4 << 20
+
+#: Characters kept from the corpus file name in cache file names (readability only; the hash
+#: is what makes names unique).
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+# --------------------------------------------------------------------------------------------
+# The prepared corpus
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class PreparedCorpus:
+    """A corpus ready for training.
+
+    Attributes
+    ----------
+    vocab : Vocab
+        The vocabulary; id ``i`` in ``tokens`` is ``vocab.words[i]``.
+    tokens : numpy.memmap of int32
+        The token stream (read-only): vocabulary ids and :data:`SENTENCE_END` markers.
+    n_raw_tokens : int
+        Every whitespace-separated token of the corpus, out-of-vocabulary ones included (the
+        basis of "raw words per second").
+    n_sentences : int
+        Lines of the corpus that hold at least one token (out-of-vocabulary ones included). The
+        number of :data:`SENTENCE_END` markers in ``tokens`` can be smaller: lines whose words are
+        all out of vocabulary leave no marker.
+    tokens_path : Path
+        The file behind ``tokens``. Without a cache it is a temporary file, deleted when
+        ``tokens`` (and every view of it) is garbage collected.
+    from_cache : bool
+        True when the files were found in the cache and nothing was recomputed.
+    seconds_count : float
+        Time spent reading and counting the corpus and building the vocabulary (0 from cache).
+        Without ``max_vocab_size`` the single pass that reads the corpus also writes provisional
+        ids, and that time is counted here.
+    seconds_encode : float
+        Time spent producing the final stream (0 from cache).
+    n_decode_errors : int
+        Distinct words that were not valid UTF-8.
+    corpus_path : Path or None
+        The corpus file.
+    """
+
+    vocab: Vocab
+    tokens: np.memmap
+    n_raw_tokens: int
+    n_sentences: int
+    tokens_path: Path
+    from_cache: bool
+    seconds_count: float = 0.0
+    seconds_encode: float = 0.0
+    n_decode_errors: int = 0
+    corpus_path: Optional[Path] = field(default=None)
+
+
+def open_tokens(path: PathLike) -> np.memmap:
+    """Memory-map a token stream file read-only."""
+    return np.memmap(path, dtype=TOKEN_DTYPE, mode="r")
+
+
+# --------------------------------------------------------------------------------------------
+# Stream post-processing
+# --------------------------------------------------------------------------------------------
+
+class _Compactor:
+    """Drops OOV ids and redundant markers from consecutive pieces of a stream.
+
+    A marker is dropped at the very start and right after another marker (after dropping OOV
+    ids), so every sentence in the output holds at least one word.
+    """
+
+    def __init__(self) -> None:
+        self.after_marker = True  # True at the start: no leading marker
+
+    def feed(self, ids: np.ndarray) -> np.ndarray:
+        oov = ids == _OOV
+        if oov.any():
+            ids = ids[~oov]
+        if ids.size == 0:
+            return ids
+        marker = ids == SENTENCE_END
+        drop = marker.copy()
+        drop[0] &= self.after_marker
+        drop[1:] &= marker[:-1]
+        self.after_marker = bool(marker[-1])
+        return ids[~drop] if drop.any() else ids
+
+    def finish(self) -> np.ndarray:
+        """The final marker when the stream ends with a word."""
+        if self.after_marker:
+            return np.empty(0, dtype=TOKEN_DTYPE)
+        self.after_marker = True
+        return np.array([SENTENCE_END], dtype=TOKEN_DTYPE)
+
+
+class _LineCounter:
+    """Counts non-empty lines in a raw stream of ids where ``marker_id`` stands for a newline."""
+
+    def __init__(self, marker_id: int) -> None:
+        self.marker_id = marker_id
+        self.after_marker = True
+        self.n = 0
+
+    def feed(self, ids: np.ndarray) -> None:
+        if ids.size == 0:
+            return
+        marker = ids == self.marker_id
+        ends = marker.copy()
+        ends[0] &= not self.after_marker
+        ends[1:] &= ~marker[:-1]
+        self.n += int(np.count_nonzero(ends))
+        self.after_marker = bool(marker[-1])
+
+    def finish(self) -> int:
+        return self.n + int(not self.after_marker)
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding with a known vocabulary (second pass)
+# --------------------------------------------------------------------------------------------
+
+def _vocab_lookup(vocab: Vocab) -> Dict[bytes, int]:
+    lookup = {w.encode("utf-8"): i for i, w in enumerate(vocab.words)}
+    lookup[_corpus.NEWLINE_TOKEN] = SENTENCE_END
+    return lookup
+
+
+def _resolve_undecodable(tokens: List[bytes], ids: np.ndarray, vocab: Vocab) -> None:
+    """Look up OOV tokens that are invalid UTF-8 by their U+FFFD-replaced form, in place."""
+    for pos in np.flatnonzero(ids == _OOV).tolist():
+        tok = tokens[pos]
+        if tok.isascii():
+            continue
+        try:
+            tok.decode("utf-8")
+        except UnicodeDecodeError:
+            ids[pos] = vocab.index.get(tok.decode("utf-8", errors="replace"), _OOV)
+
+
+def _encode_block(block: bytes, lookup: Dict[bytes, int], vocab: Vocab,
+                  replaced_words: bool) -> np.ndarray:
+    """Ids of a block's tokens: vocabulary ids, SENTENCE_END for newlines, _OOV otherwise."""
+    tokens, marker = _corpus.split_with_newlines(block)
+    restore = None
+    if marker is not None and marker != _corpus.NEWLINE_TOKEN:
+        # ``marker`` does not occur in this block, so all its tokens are newlines.
+        restore = (marker in lookup, lookup.get(marker))
+        lookup[marker] = SENTENCE_END
+    try:
+        ids = np.fromiter(map(lookup.get, tokens, itertools.repeat(_OOV)), dtype=TOKEN_DTYPE,
+                          count=len(tokens))
+    finally:
+        if restore is not None:
+            if restore[0]:
+                lookup[marker] = restore[1]
+            else:
+                del lookup[marker]
+    if replaced_words:
+        _resolve_undecodable(tokens, ids, vocab)
+    return ids
+
+
+def encode_corpus(path: PathLike, vocab: Vocab, out: BinaryIO, *,
+                  chunk_bytes: int = _corpus.CHUNK_BYTES) -> int:
+    """Encode a corpus with a given vocabulary and write the int32 stream to ``out``.
+
+    Parameters
+    ----------
+    path : str or path
+        The corpus file.
+    vocab : Vocab
+        Words of the vocabulary; every other token is dropped.
+    out : binary file
+        Receives the stream (native-endian int32), written block by block.
+    chunk_bytes : int
+        Bytes of corpus read per step.
+
+    Returns
+    -------
+    int
+        Number of ids written.
+    """
+    lookup = _vocab_lookup(vocab)
+    # Words that were not valid UTF-8 are in the vocabulary in replaced form (U+FFFD), so their
+    # original bytes need a slower second look-up; skip it when no word has a U+FFFD.
+    replaced_words = any("\ufffd" in w for w in vocab.words)
+    compactor = _Compactor()
+    n = 0
+    with contextlib.closing(_corpus.iter_blocks(path, chunk_bytes)) as blocks:
+        for block in blocks:
+            ids = compactor.feed(_encode_block(block, lookup, vocab, replaced_words))
+            out.write(ids.tobytes())
+            n += ids.size
+    tail = compactor.finish()
+    out.write(tail.tobytes())
+    return n + tail.size
+
+
+# --------------------------------------------------------------------------------------------
+# Single pass: provisional ids, then remap in place
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class _FirstPass:
+    words: List[bytes]     # word of provisional id i + 1 (id 0 is the newline marker)
+    counts: np.ndarray     # int64 count of each provisional id (index 0: newlines)
+    n_ids: int             # ids written
+
+
+def _first_pass(path: Path, out: BinaryIO, chunk_bytes: int) -> _FirstPass:
+    """Write provisional ids (first-seen order, 0 = newline) of every token to ``out``."""
+    next_id = itertools.count(1)
+    ids_of: Dict[bytes, int] = defaultdict(next_id.__next__)
+    ids_of[_corpus.NEWLINE_TOKEN] = 0
+    counts = np.zeros(1 << 16, dtype=np.int64)
+    n_ids = 0
+    with contextlib.closing(_corpus.iter_blocks(path, chunk_bytes)) as blocks:
+        for block in blocks:
+            tokens, marker = _corpus.split_with_newlines(block)
+            restore = None
+            if marker is not None and marker != _corpus.NEWLINE_TOKEN:
+                # Temporarily map the in-band marker to 0 (it does not occur in this block). It
+                # consumes no id, so insertion order of ``ids_of`` stays the id order.
+                restore = (marker in ids_of, ids_of.get(marker))
+                ids_of[marker] = 0
+            try:
+                ids = np.fromiter(map(ids_of.__getitem__, tokens), dtype=TOKEN_DTYPE,
+                                  count=len(tokens))
+            finally:
+                if restore is not None:
+                    if restore[0]:
+                        ids_of[marker] = restore[1]
+                    else:
+                        del ids_of[marker]
+            binc = np.bincount(ids)
+            if binc.size > counts.size:
+                counts = np.concatenate([counts, np.zeros(max(binc.size, 2 * counts.size)
+                                                          - counts.size, dtype=np.int64)])
+            counts[:binc.size] += binc
+            out.write(ids.tobytes())
+            n_ids += ids.size
+    words = list(ids_of)
+    del ids_of
+    assert words[0] == _corpus.NEWLINE_TOKEN
+    return _FirstPass(words[1:], counts[:len(words)].copy(), n_ids)
+
+
+def _remap_in_place(fh: BinaryIO, n_ids: int, lut: np.ndarray) -> Tuple[int, int]:
+    """Map provisional ids through ``lut`` and compact the file in place.
+
+    The output of a piece is never longer than the piece (apart from the one final marker), so
+    writing at or behind the read position never overwrites unread data.
+
+    Returns
+    -------
+    n_out : int
+        Ids in the final stream.
+    n_sentences : int
+        Non-empty lines of the corpus (from the provisional ids, before OOV dropping).
+    """
+    compactor = _Compactor()
+    lines = _LineCounter(0)
+    buf = np.empty(min(_REWRITE_IDS, max(n_ids, 1)), dtype=TOKEN_DTYPE)
+    read_pos = write_pos = 0  # in ids
+    while read_pos < n_ids:
+        n = min(buf.size, n_ids - read_pos)
+        fh.seek(read_pos * TOKEN_DTYPE.itemsize)
+        got = fh.readinto(memoryview(buf[:n]).cast("B"))
+        if got != n * TOKEN_DTYPE.itemsize:
+            raise OSError(f"short read from the token file at id {read_pos}")
+        piece = buf[:n]
+        lines.feed(piece)
+        out = compactor.feed(lut[piece])
+        fh.seek(write_pos * TOKEN_DTYPE.itemsize)
+        fh.write(out.tobytes())
+        read_pos += n
+        write_pos += out.size
+    tail = compactor.finish()
+    fh.seek(write_pos * TOKEN_DTYPE.itemsize)
+    fh.write(tail.tobytes())
+    write_pos += tail.size
+    fh.truncate(write_pos * TOKEN_DTYPE.itemsize)
+    return write_pos, lines.finish()
+
+
+# --------------------------------------------------------------------------------------------
+# Building (no cache logic)
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Built:
+    vocab: Vocab
+    n_ids: int
+    n_raw_tokens: int
+    n_sentences: int
+    n_decode_errors: int
+    seconds_count: float
+    seconds_encode: float
+
+
+def _no_word_error(path: Path, counts: Dict[str, int], min_count: int,
+                   prune_threshold: int = 0) -> CorpusError:
+    if not counts:
+        return CorpusError(f"no word of {path} is left for the vocabulary: max_vocab_size pruning "
+                           f"dropped every word (all were counted {prune_threshold} times or "
+                           f"fewer when pruned); raise max_vocab_size")
+    best_word, best = max(counts.items(), key=lambda wc: (wc[1], wc[0]))
+    pruned = (f"; max_vocab_size pruning dropped words counted {prune_threshold} times or fewer"
+              if prune_threshold else "")
+    return CorpusError(f"no word in {path} occurs at least min_count={min_count} times (the most "
+                       f"frequent word, {best_word!r}, occurs {best} times{pruned})")
+
+
+def _build(path: Path, fh: BinaryIO, min_count: int, max_vocab_size: Optional[int],
+           chunk_bytes: int) -> _Built:
+    """Write the final stream of ``path`` to the open, empty file ``fh``."""
+    t0 = time.perf_counter()
+    if max_vocab_size is None:
+        first = _first_pass(path, fh, chunk_bytes)
+        n_raw = int(first.counts[1:].sum())
+        if n_raw == 0:
+            raise CorpusError(f"corpus file {path} contains no tokens (it is empty or whitespace "
+                              f"only)")
+        strings, n_errors = _corpus.decode_words(first.words)
+        _corpus.log_decode_errors(path, n_errors)
+        counts = _corpus.merge_decoded(strings, first.counts[1:].tolist())
+        vocab = Vocab.from_counts(counts, min_count)
+        if len(vocab) == 0:
+            raise _no_word_error(path, counts, min_count)
+        lut = np.empty(first.counts.size, dtype=TOKEN_DTYPE)
+        lut[0] = SENTENCE_END
+        lut[1:] = np.fromiter(map(vocab.index.get, strings, itertools.repeat(_OOV)),
+                              dtype=TOKEN_DTYPE, count=len(strings))
+        del strings, counts
+        t1 = time.perf_counter()
+        fh.flush()
+        n_ids, n_sentences = _remap_in_place(fh, first.n_ids, lut)
+        t2 = time.perf_counter()
+        return _Built(vocab, n_ids, n_raw, n_sentences, n_errors, t1 - t0, t2 - t1)
+    cc = _corpus.count_words(path, max_vocab_size=max_vocab_size, chunk_bytes=chunk_bytes)
+    vocab = Vocab.from_counts(cc.counts, min_count, max_vocab_size)
+    if len(vocab) == 0:
+        raise _no_word_error(path, cc.counts, min_count, cc.prune_threshold)
+    t1 = time.perf_counter()
+    n_ids = encode_corpus(path, vocab, fh, chunk_bytes=chunk_bytes)
+    t2 = time.perf_counter()
+    return _Built(vocab, n_ids, cc.n_tokens, cc.n_sentences, cc.n_decode_errors, t1 - t0, t2 - t1)
+
+
+# --------------------------------------------------------------------------------------------
+# Cache
+# --------------------------------------------------------------------------------------------
+
+def default_cache_dir() -> Path:
+    """``$FASTW2V_CACHE``, else ``$XDG_CACHE_HOME/fastw2v``, else ``~/.cache/fastw2v``."""
+    env = os.environ.get("FASTW2V_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "fastw2v"
+
+
+def _writable_dir(d: Path) -> Optional[Path]:
+    """``d`` (created if needed) when files can be written there, else None with a warning."""
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=d)
+        os.close(fd)
+        os.unlink(probe)
+        return d
+    except OSError as exc:
+        logger.warning("cache directory %s is not writable (%s); using a temporary file instead",
+                       d, exc)
+        return None
+
+
+def _key_fields(path: Path, st: os.stat_result, min_count: int,
+                max_vocab_size: Optional[int]) -> dict:
+    return {"corpus": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+            "min_count": min_count, "max_vocab_size": max_vocab_size,
+            "format_version": FORMAT_VERSION}
+
+
+def cache_key(path: PathLike, min_count: int, max_vocab_size: Optional[int] = None) -> str:
+    """Cache file stem for a corpus and its preparation settings.
+
+    A hash of the absolute path, size, modification time (ns), ``min_count``,
+    ``max_vocab_size`` and :data:`FORMAT_VERSION`, after a readable part of the file name.
+    """
+    p = Path(path).resolve()
+    fields = _key_fields(p, p.stat(), min_count, max_vocab_size)
+    return _key_from_fields(p, fields)
+
+
+def _key_from_fields(path: Path, fields: dict) -> str:
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:24]
+    name = _SAFE_NAME.sub("_", path.name)[:40]
+    return f"{name}-{digest}"
+
+
+def _cache_files(cache: Path, key: str) -> Tuple[Path, Path, Path]:
+    return (cache / f"{key}.tokens.i32", cache / f"{key}.vocab.tsv", cache / f"{key}.json")
+
+
+def _load_cached(cache: Path, key: str, fields: dict, path: Path) -> Optional[PreparedCorpus]:
+    tokens_path, vocab_path, meta_path = _cache_files(cache, key)
+    if not meta_path.exists():
+        return None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("key") != fields:
+            raise ValueError("settings differ")
+        n_tokens = int(meta["n_tokens"])
+        size = tokens_path.stat().st_size
+        if n_tokens < 1 or size != n_tokens * TOKEN_DTYPE.itemsize:
+            raise ValueError(f"token file holds {size} bytes, expected {n_tokens} ids")
+        vocab = Vocab.load(vocab_path)
+        if len(vocab) != int(meta["vocab_size"]) or vocab.total != int(meta["vocab_total"]):
+            raise ValueError("vocabulary file does not match the metadata")
+        tokens = open_tokens(tokens_path)
+    except (OSError, ValueError, KeyError, TypeError, ModelFormatError) as exc:
+        logger.warning("ignoring inconsistent cache entry %s (%s); rebuilding", meta_path, exc)
+        return None
+    logger.info("using cached token stream %s", tokens_path)
+    return PreparedCorpus(vocab=vocab, tokens=tokens, n_raw_tokens=int(meta["n_raw_tokens"]),
+                          n_sentences=int(meta["n_sentences"]), tokens_path=tokens_path,
+                          from_cache=True, n_decode_errors=int(meta.get("n_decode_errors", 0)),
+                          corpus_path=path)
+
+
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------------
+
+def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Optional[int] = None,
+                   cache_dir: Optional[PathLike] = None, use_cache: bool = True,
+                   chunk_bytes: int = _corpus.CHUNK_BYTES) -> PreparedCorpus:
+    """Count a corpus, build its vocabulary and encode it as a memory-mapped int32 stream.
+
+    Parameters
+    ----------
+    path : str or path
+        UTF-8 text (plain, ``.gz``, ``.bz2`` or ``.xz``), whitespace-separated tokens, one
+        sentence per line; see :mod:`fastw2v.corpus.reader`.
+    min_count : int
+        Words occurring fewer times are left out of the vocabulary and the stream.
+    max_vocab_size : int, optional
+        Bound the distinct words held while counting (rare words are pruned) and the vocabulary
+        size. None: no bound.
+    cache_dir : str or path, optional
+        Where prepared corpora are cached. Default: ``$FASTW2V_CACHE``, else
+        ``$XDG_CACHE_HOME/fastw2v``, else ``~/.cache/fastw2v``. An unwritable directory is
+        reported as a warning and a temporary file is used instead.
+    use_cache : bool
+        False: neither read nor write the cache; the stream goes to a temporary file.
+    chunk_bytes : int
+        Bytes of corpus read per step.
+
+    Returns
+    -------
+    PreparedCorpus
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    CorpusError
+        ``path`` is a directory, holds no token, is corrupt compressed data, or no word occurs
+        ``min_count`` times.
+    ValueError
+        ``min_count`` or ``max_vocab_size`` is out of range.
+
+    Notes
+    -----
+    Cache entries are ``<key>.tokens.i32``, ``<key>.vocab.tsv`` and ``<key>.json``, where the key
+    hashes the absolute corpus path, its size and modification time, ``min_count``,
+    ``max_vocab_size`` and :data:`FORMAT_VERSION`. The metadata file is written last, so an
+    interrupted preparation is never mistaken for a complete one; an entry whose files disagree
+    with its metadata is rebuilt.
+    """
+    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) \
+            or min_count < 1:
+        raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
+    if max_vocab_size is not None and (isinstance(max_vocab_size, bool)
+                                       or not isinstance(max_vocab_size, (int, np.integer))
+                                       or max_vocab_size < 1):
+        raise ValueError(f"max_vocab_size must be None or an integer >= 1, got {max_vocab_size!r}")
+    min_count = int(min_count)
+    max_vocab_size = None if max_vocab_size is None else int(max_vocab_size)
+    p = _corpus.check_corpus_path(path).resolve()
+    st = p.stat()
+
+    cache: Optional[Path] = None
+    if use_cache:
+        cache = _writable_dir((Path(cache_dir).expanduser() if cache_dir is not None
+                               else default_cache_dir()).absolute())
+    fields = _key_fields(p, st, min_count, max_vocab_size)
+    key = _key_from_fields(p, fields)
+    if cache is not None:
+        hit = _load_cached(cache, key, fields, p)
+        if hit is not None:
+            _corpus.log_decode_errors(p, hit.n_decode_errors)  # as a fresh read would
+            return hit
+        # Only the metadata marks an entry complete: removing it is enough to make sure a crash
+        # during the rebuild never leaves an entry that looks valid. The data files are replaced
+        # by rename, so another process still mapping them keeps its (identical) data.
+        _unlink_quietly(_cache_files(cache, key)[2])
+
+    out_dir = cache if cache is not None else Path(tempfile.gettempdir())
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{key}." if cache is not None else "fastw2v-",
+                                    suffix=".tmp" if cache is not None else ".tokens.i32",
+                                    dir=out_dir)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            built = _build(p, fh, min_count, max_vocab_size, chunk_bytes)
+            fh.flush()
+            if cache is not None:
+                os.fsync(fh.fileno())
+        tokens_path = tmp
+        if cache is not None:
+            tokens_path, vocab_path, meta_path = _cache_files(cache, key)
+            os.replace(tmp, tokens_path)
+            built.vocab.save(vocab_path)
+            st_after = p.stat()
+            if (st_after.st_size, st_after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+                logger.warning("%s changed while it was being read; not caching the result", p)
+            else:
+                meta = {"key": fields, "n_tokens": built.n_ids, "n_raw_tokens": built.n_raw_tokens,
+                        "n_sentences": built.n_sentences, "vocab_size": len(built.vocab),
+                        "vocab_total": built.vocab.total, "n_decode_errors": built.n_decode_errors,
+                        "seconds_count": built.seconds_count,
+                        "seconds_encode": built.seconds_encode}
+                with atomic_write(meta_path, "w", encoding="utf-8") as mf:
+                    json.dump(meta, mf, indent=1)
+        tokens = open_tokens(tokens_path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    if cache is None:
+        weakref.finalize(tokens, _unlink_quietly, tokens_path)
+    logger.info("prepared %s: %d raw tokens, %d sentences, %d words with count >= %d, "
+                "%d ids in the stream (count %.2f s, encode %.2f s)", p, built.n_raw_tokens,
+                built.n_sentences, len(built.vocab), min_count, built.n_ids,
+                built.seconds_count, built.seconds_encode)
+    return PreparedCorpus(vocab=built.vocab, tokens=tokens, n_raw_tokens=built.n_raw_tokens,
+                          n_sentences=built.n_sentences, tokens_path=tokens_path,
+                          from_cache=False, seconds_count=built.seconds_count,
+                          seconds_encode=built.seconds_encode,
+                          n_decode_errors=built.n_decode_errors, corpus_path=p)

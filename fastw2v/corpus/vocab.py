@@ -1,0 +1,214 @@
+"""The vocabulary: words, their counts and their integer ids.
+
+Word ``i`` of a :class:`Vocab` has id ``i``. A vocabulary built from counts is sorted by
+descending count, ties broken by the word itself (ascending code points), so the same corpus
+always gives the same ids. A vocabulary loaded from a file keeps the file's order.
+
+File format (``Vocab.save`` / ``Vocab.load``): UTF-8 text, one ``word<TAB>count`` line per word,
+in id order. Words never contain whitespace because the corpus is split on whitespace.
+"""
+from __future__ import annotations
+
+import os
+import re
+from operator import itemgetter
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Union
+
+import numpy as np
+
+from ..base.atomic import atomic_write
+from ..errors import ModelFormatError
+
+PathLike = Union[str, os.PathLike]
+
+#: ASCII whitespace, the separators of the corpus, which therefore never occur inside a word.
+_WHITESPACE = re.compile(r"[ \t\n\r\x0b\x0c]")
+
+#: Lines written per ``write`` call by :meth:`Vocab.save`: bounds the memory of the formatted text
+#: (~2 MB per batch) for vocabularies of millions of words.
+_SAVE_BATCH = 100_000
+
+
+def _format_error(path: Path, lineno: int, raw: bytes, why: str) -> ModelFormatError:
+    return ModelFormatError(f"{path}: line {lineno}: {why} (expected 'word<TAB>count'): "
+                            f"{raw[:80]!r}")
+
+
+class Vocab:
+    """Words with their corpus counts; the position of a word is its id.
+
+    Parameters
+    ----------
+    words : iterable of str
+        Distinct, non-empty words without ASCII whitespace, in id order.
+    counts : array-like of int
+        The count of each word (>= 0), same length as ``words``.
+
+    Attributes
+    ----------
+    words : list of str
+        Word of each id.
+    counts : numpy.ndarray of int64
+        Count of each id (read-only).
+    index : dict of str to int
+        Id of each word.
+
+    Raises
+    ------
+    ValueError
+        Lengths differ, a word repeats, is empty or holds whitespace, or a count is negative.
+    """
+
+    __slots__ = ("words", "counts", "index")
+
+    def __init__(self, words: Iterable[str], counts) -> None:
+        words = list(words)
+        counts = np.array(counts, dtype=np.int64).reshape(-1)
+        if len(words) != len(counts):
+            raise ValueError(f"{len(words)} words but {len(counts)} counts")
+        index = {w: i for i, w in enumerate(words)}
+        if len(index) != len(words):
+            seen: Dict[str, int] = {}
+            for w in words:
+                seen[w] = seen.get(w, 0) + 1
+            dup = next(w for w, n in seen.items() if n > 1)
+            raise ValueError(f"word {dup!r} occurs more than once in the vocabulary")
+        if not all(isinstance(w, str) for w in words):
+            bad = next(w for w in words if not isinstance(w, str))
+            raise ValueError(f"vocabulary words must be str, got {type(bad).__name__} {bad!r}")
+        if "" in index:
+            raise ValueError("the empty string cannot be a vocabulary word")
+        if _WHITESPACE.search("".join(words)):
+            bad = next(w for w in words if _WHITESPACE.search(w))
+            raise ValueError(f"vocabulary word {bad!r} contains whitespace")
+        if len(counts) and counts.min() < 0:
+            i = int(np.argmin(counts))
+            raise ValueError(f"count of {words[i]!r} is negative: {int(counts[i])}")
+        counts.flags.writeable = False
+        self.words: List[str] = words
+        self.counts: np.ndarray = counts
+        self.index: Dict[str, int] = index
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, int], min_count: int,
+                    max_vocab_size: Optional[int] = None) -> "Vocab":
+        """Build a vocabulary from word counts.
+
+        Parameters
+        ----------
+        counts : mapping of str to int
+            Occurrences of each word.
+        min_count : int
+            Words counted fewer times are left out (>= 1).
+        max_vocab_size : int, optional
+            Keep at most this many words (the most frequent ones, in the order below).
+
+        Returns
+        -------
+        Vocab
+            Sorted by descending count; equal counts in ascending order of the words (Python
+            ``str`` ordering, i.e. by code point). May be empty.
+        """
+        if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) \
+                or min_count < 1:
+            raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
+        if max_vocab_size is not None and (isinstance(max_vocab_size, bool) or max_vocab_size < 1):
+            raise ValueError(f"max_vocab_size must be None or >= 1, got {max_vocab_size!r}")
+        items = [(w, int(c)) for w, c in counts.items() if c >= min_count]
+        # Two stable sorts: by word, then by descending count (reverse=True keeps stability).
+        items.sort(key=itemgetter(0))
+        items.sort(key=itemgetter(1), reverse=True)
+        if max_vocab_size is not None:
+            del items[max_vocab_size:]
+        return cls([w for w, _ in items], [c for _, c in items])
+
+    # -- container protocol ------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.words)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Vocab):
+            return NotImplemented
+        return self.words == other.words and np.array_equal(self.counts, other.counts)
+
+    __hash__ = None  # mutable-looking container: not hashable
+
+    def __repr__(self) -> str:
+        head = ", ".join(f"{w!r}: {int(c)}" for w, c in zip(self.words[:3], self.counts[:3]))
+        more = ", ..." if len(self) > 3 else ""
+        return f"Vocab({len(self)} words, total {self.total}: {{{head}{more}}})"
+
+    @property
+    def total(self) -> int:
+        """Sum of all counts."""
+        return int(self.counts.sum())
+
+    # -- files -------------------------------------------------------------------------------
+
+    def save(self, path: PathLike) -> None:
+        """Write ``word<TAB>count`` lines (UTF-8) atomically to ``path``."""
+        counts = self.counts.tolist()
+        with atomic_write(path, "wb") as fh:
+            for start in range(0, len(self.words), _SAVE_BATCH):
+                stop = start + _SAVE_BATCH
+                text = "".join(f"{w}\t{c}\n" for w, c in zip(self.words[start:stop],
+                                                              counts[start:stop]))
+                fh.write(text.encode("utf-8"))
+
+    @classmethod
+    def load(cls, path: PathLike) -> "Vocab":
+        """Read a vocabulary written by :meth:`save`; ids follow the line order.
+
+        Raises
+        ------
+        FileNotFoundError
+            ``path`` does not exist.
+        ModelFormatError
+            The file is empty, or a line is not ``word<TAB>count`` with a non-empty word free of
+            whitespace, valid UTF-8 and a non-negative integer count, or a word repeats. The
+            message names the file and the line number.
+        """
+        path = Path(path)
+        words: List[str] = []
+        counts: List[int] = []
+        first_line: Dict[str, int] = {}
+        with open(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                line = raw.rstrip(b"\r\n")
+                parts = line.split(b"\t")
+                if len(parts) != 2:
+                    raise _format_error(path, lineno, raw,
+                                        f"{len(parts) - 1} tab(s) instead of 1")
+                wbytes, cbytes = parts
+                try:
+                    word = wbytes.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise _format_error(path, lineno, raw, "the word is not valid UTF-8") from None
+                if not word:
+                    raise _format_error(path, lineno, raw, "empty word")
+                if _WHITESPACE.search(word):
+                    raise _format_error(path, lineno, raw, "the word contains whitespace")
+                if not cbytes.isdigit():
+                    raise _format_error(path, lineno, raw,
+                                        "the count is not a non-negative integer")
+                if len(cbytes.lstrip(b"0")) > 19 or int(cbytes) >= 2**63:
+                    raise _format_error(path, lineno, raw, "the count is larger than 2**63 - 1")
+                if word in first_line:
+                    raise _format_error(path, lineno, raw, f"word {word!r} already defined on "
+                                                           f"line {first_line[word]}")
+                first_line[word] = lineno
+                words.append(word)
+                counts.append(int(cbytes))
+        if not words:
+            raise ModelFormatError(f"{path}: vocabulary file is empty")
+        return cls(words, counts)

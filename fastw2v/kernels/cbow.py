@@ -1,0 +1,74 @@
+"""CBOW with negative sampling: one example per center word, the mean of its context vectors.
+
+For every kept center word ``w`` a reduced window ``b`` is drawn uniformly from ``1..window``. The
+hidden vector is the *mean* ``h = (1/m) sum_c syn0[c]`` of the ``m`` context vectors within ``b``
+positions in the same sentence; the positive target is ``w`` and ``negative`` targets are drawn
+from the alias table. Loss and gradient ``dL/dh`` are derived in :mod:`fastw2v.kernels.sgd`.
+
+The exact gradient of each context vector would be ``(1/m) dL/dh``. Like word2vec.c and gensim
+(``cbow_mean=1``) we add the full ``-alpha dL/dh`` to every context vector instead; keeping the
+reference implementations' update means their learning rates carry over unchanged.
+
+Hogwild races (see :mod:`fastw2v.kernels.sgd`) are tolerated on ``syn0`` and ``syn1``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .options import inline_kernel
+from .blocks import draw_targets, window_bounds
+from .sgd import ns_update
+
+
+@inline_kernel
+def cbow_update(syn0, syn1, context_ids, lo, hi, skip, targets, n_targets, alpha,
+                sig_table, logsig_table, neu1, neu1e):
+    """One CBOW example: contexts ``context_ids[lo:hi]`` except position ``skip``; returns the loss.
+
+    Returns 0 and changes nothing when there is no context word.
+    """
+    dim = syn0.shape[1]
+    m = 0
+    for d in range(dim):
+        neu1[d] = 0.0
+        neu1e[d] = 0.0
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        c = context_ids[j]
+        for d in range(dim):
+            neu1[d] += syn0[c, d]
+        m += 1
+    if m == 0:
+        return 0.0
+    inv_m = np.float32(1.0) / np.float32(m)
+    for d in range(dim):
+        neu1[d] *= inv_m
+    loss = ns_update(neu1, syn1, targets, n_targets, alpha, sig_table, logsig_table, neu1e)
+    for j in range(lo, hi):
+        if j == skip:
+            continue
+        c = context_ids[j]
+        for d in range(dim):
+            syn0[c, d] += neu1e[d]
+    return loss
+
+
+@inline_kernel
+def cbow_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, state,
+               sig_table, logsig_table, ns_threshold, ns_alias, targets, neu1, neu1e):
+    """Train the centers ``buf[first:stop]`` of a block (contexts from ``buf[:n]``).
+
+    Returns ``(loss, examples)``; an example is one center word with its window.
+    """
+    loss = 0.0
+    examples = 0
+    for i in range(first, stop):
+        lo, hi = window_bounds(state, i, n, window)
+        if hi - lo <= 1:
+            continue  # a one-word sentence has no context
+        n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
+        loss += cbow_update(syn0, syn1, buf, lo, hi, i, targets, n_targets, alpha,
+                            sig_table, logsig_table, neu1, neu1e)
+        examples += 1
+    return loss, examples

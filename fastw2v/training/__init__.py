@@ -1,0 +1,1 @@
+"""A training run: the public :func:`train`, the threads, checkpoints and the evaluation loss."""

@@ -1,0 +1,373 @@
+"""Thread orchestration: the only module that starts threads.
+
+``workers`` Python threads each run one nogil kernel call over a contiguous shard of the
+memory-mapped token stream per epoch. The weights are shared without locks (Hogwild; where and why
+races are tolerated is documented in :mod:`fastw2v.kernels.sgd`). Every thread owns its scratch buffers, RNG
+state, statistics row and progress slot. The main thread only waits, draws the progress line, checks
+for divergence between epochs and re-raises any worker exception.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any, Callable, List, Optional, Sequence
+
+import numpy as np
+
+from . import evalloss
+
+from ..kernels import tables
+from ..kernels.blocks import (PROGRESS_STRIDE, STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, STATS_WIDTH,
+                     block_buffer_size, linear_alpha)
+from ..config import TrainConfig
+from ..kernels.driver import CURSOR_POS, CURSOR_SIZE, model_code, train_shard
+from ..base.progress import ProgressLine
+from ..kernels.rng import thread_states
+
+logger = logging.getLogger("fastw2v")
+
+#: Seconds between two looks of the main thread at the workers (progress line, Ctrl-C response).
+POLL_SECONDS = 0.25
+
+
+class TrainingDiverged(RuntimeError):
+    """The weights became NaN or infinite (typically a learning rate far too large)."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped training; ``checkpoint`` is where the state was saved for ``resume``."""
+
+    def __init__(self, checkpoint):
+        super().__init__(f"training interrupted; checkpoint written to {checkpoint}")
+        self.checkpoint = checkpoint
+
+
+@dataclass
+class EpochStats:
+    """What one epoch did, summed over threads."""
+
+    epoch: int
+    words: int            # in-vocabulary tokens read (word2vec.c's count)
+    words_kept: int       # after subsampling
+    examples: int         # (center, context) examples (skip-gram) or center words (CBOW)
+    loss: float           # mean negative-sampling loss per example, measured while training
+    seconds: float
+    alpha: float          # learning rate at the end of the epoch
+    eval_loss: float = float("nan")  # loss on a fixed probe at the epoch's end (fastw2v.training.evalloss)
+
+
+@dataclass
+class TrainStats:
+    """Summary of a training run, stored with the model (``Embeddings.stats``)."""
+
+    epochs: List[EpochStats] = field(default_factory=list)
+    seconds: float = 0.0
+    words: int = 0
+    raw_words: int = 0
+
+    def as_dict(self) -> dict:
+        words_per_sec = self.words / self.seconds if self.seconds > 0 else 0.0
+        raw_per_sec = self.raw_words / self.seconds if self.seconds > 0 else 0.0
+        return {
+            "train_seconds": self.seconds,
+            "words": self.words,
+            "raw_words": self.raw_words,
+            "words_per_sec": words_per_sec,
+            "raw_words_per_sec": raw_per_sec,
+            "epochs": [vars(e).copy() for e in self.epochs],
+        }
+
+
+class Trainer:
+    """Owns the shared weights and the per-thread state of one training run.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    tokens : int32 array (usually a read-only ``np.memmap``)
+        The encoded corpus, ``SENTENCE_END`` (-1) between sentences.
+    counts : int64 array
+        Vocabulary counts, indexed by word id, sorted descending.
+    raw_tokens_per_epoch : int
+        Whitespace tokens in the corpus file including out-of-vocabulary ones, for raw words/s.
+    """
+
+    def __init__(self, config: TrainConfig, tokens: np.ndarray, counts: np.ndarray,
+                 raw_tokens_per_epoch: Optional[int] = None):
+        self.config = config
+        self.tokens = tokens
+        self.n_words = int(len(counts))
+        self.words_per_epoch = len(tokens) - _count_sentence_ends(tokens)
+        self.raw_tokens_per_epoch = (int(raw_tokens_per_epoch) if raw_tokens_per_epoch is not None
+                                     else self.words_per_epoch)
+        self.total_words = max(1, self.words_per_epoch * config.epochs)
+
+        self.syn0, self.syn1 = tables.initial_weights(self.n_words, config.dim, config.seed)
+        self.sig_table, self.logsig_table = tables.sigmoid_tables()
+        self.keep_threshold = tables.keep_thresholds(counts, config.sample)
+        ns_weights = tables.negative_weights(counts, config.ns_exponent)
+        self.ns_threshold, self.ns_alias = tables.alias_table(ns_weights)
+        self.loss_probe = evalloss.make_probe(tokens, ns_weights / ns_weights.sum(),
+                                              config.window, config.negative, config.seed)
+
+        n = config.workers
+        self.shards = _shard_bounds(len(tokens), n)
+        self.progress = np.zeros(n * PROGRESS_STRIDE, dtype=np.int64)
+        self.stats = np.zeros((n, STATS_WIDTH), dtype=np.float64)
+        self.stop_flag = np.zeros(1, dtype=np.int64)
+        # Everything a thread writes in its hot loop lives on cache lines of its own.
+        width = self.syn0.shape[1]  # dim padded, see tables.ROW_ALIGN_FLOATS
+        private = tables.aligned_zeros
+        self.rng_states = [private(1, np.uint64) for _ in range(n)]
+        for t, s in enumerate(thread_states(config.seed, n)):
+            self.rng_states[t][:] = s
+        self._buffers = [private(block_buffer_size(config.window), np.int32) for _ in range(n)]
+        self._targets = [private(config.negative + 1, np.int64) for _ in range(n)]
+        self._neu1 = [private(width) for _ in range(n)]
+        self._neu1e = [private(width) for _ in range(n)]
+        w, k = 2 * config.window, config.negative + 1
+        self._contexts = [private(w, np.int64) for _ in range(n)]
+        self._grad = [private(w * k) for _ in range(n)]
+        self._grad_in = [private((w, width)) for _ in range(n)]
+        self.model = model_code(config.sg, config.shared_negatives)
+        self.cursors = [private(CURSOR_SIZE, np.int64) for _ in range(n)]
+        # Where the run stands (all of it goes into a checkpoint):
+        self.epoch = 0                    # the epoch being (or next to be) trained, 0-based
+        self.in_epoch = False             # True while an epoch is paused half way
+        self.epoch_base = np.zeros(STATS_WIDTH + 1)  # stats sums and words at the epoch's start
+        self.epoch_seconds = 0.0          # time spent in the current epoch so far
+        self.elapsed = 0.0                # training time of the whole run so far
+        self.history: List[EpochStats] = []
+
+    # -- one thread's work -------------------------------------------------------------------
+    def _run_shard(self, t: int) -> None:
+        c = self.config
+        start, end = self.shards[t]
+        train_shard(self.model, self.tokens, start, end, self.syn0, self.syn1,
+                    self.sig_table, self.logsig_table, self.keep_threshold,
+                    self.ns_threshold, self.ns_alias,
+                    c.window, c.negative, c.alpha, c.min_alpha, self.total_words,
+                    self.progress, t, self.stop_flag, self.stats[t], self.rng_states[t],
+                    self.cursors[t], self._buffers[t], self._targets[t], self._neu1[t],
+                    self._neu1e[t], self._contexts[t], self._grad[t], self._grad_in[t])
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The trained input vectors, ``(n_words, dim)`` float32, without the padding columns."""
+        return np.ascontiguousarray(self.syn0[:, :self.config.dim])
+
+    # -- helpers for the main thread ----------------------------------------------------------
+    def words_done(self) -> int:
+        return int(self.progress[::PROGRESS_STRIDE].sum())
+
+    def current_alpha(self) -> float:
+        c = self.config
+        return float(linear_alpha(c.alpha, c.min_alpha, self.words_done(), self.total_words))
+
+    def _check_finite(self) -> None:
+        """Raise :class:`TrainingDiverged` rather than continue (or checkpoint) NaN weights."""
+        for name, w in (("input", self.syn0), ("output", self.syn1)):
+            if not np.isfinite(w).all():
+                raise TrainingDiverged(
+                    f"training diverged in epoch {self.epoch + 1}: the {name} vectors contain "
+                    f"NaN or infinite values (alpha={self.config.alpha} is probably too large)")
+
+    # -- the run -------------------------------------------------------------------------------
+    def run(self, progress: Optional[bool] = None, callbacks: Sequence[Any] = (),
+            checkpoint: Optional[Callable[["Trainer"], Any]] = None,
+            checkpoint_every: Optional[float] = None) -> TrainStats:
+        """Train the remaining epochs; returns the run's statistics.
+
+        Parameters
+        ----------
+        progress : bool, optional
+            Progress line on stderr (None: only when stderr is a terminal).
+        callbacks : sequence
+            Objects with optional ``on_epoch_end(epoch, stats)`` and ``on_train_end(stats)``.
+        checkpoint : callable, optional
+            ``checkpoint(trainer)`` writes a checkpoint; called at every epoch end, every
+            ``checkpoint_every`` minutes, and after Ctrl-C (then :class:`TrainingInterrupted` is
+            raised with its return value).
+
+        Worker exceptions are re-raised here; on Ctrl-C the workers stop within one block.
+        """
+        c = self.config
+        line = ProgressLine(enabled=progress,
+                            raw_per_word=self.raw_tokens_per_epoch / max(1, self.words_per_epoch))
+        period = checkpoint_every * 60.0 if checkpoint and checkpoint_every else None
+        logger.info("training %s: %d words in vocabulary, %d words per epoch, %d epochs, "
+                    "%d workers", "skip-gram" if c.sg else "CBOW", self.n_words,
+                    self.words_per_epoch, c.epochs, c.workers)
+        try:
+            with ThreadPoolExecutor(max_workers=c.workers,
+                                    thread_name_prefix="fastw2v-worker") as pool:
+                while self.epoch < c.epochs:
+                    if not self.in_epoch:
+                        self._start_epoch()
+                    while True:  # segments of the epoch, cut by periodic checkpoints
+                        t0 = time.perf_counter()
+                        deadline = t0 + period if period else None
+                        futures = [pool.submit(self._run_shard, t) for t in range(c.workers)]
+                        try:
+                            finished = self._wait(futures, line, t0, deadline)
+                        finally:
+                            spent = time.perf_counter() - t0
+                            self.epoch_seconds += spent
+                            self.elapsed += spent
+                        self.stop_flag[0] = 0
+                        if finished:
+                            break
+                        self._check_finite()
+                        checkpoint(self)
+                    self._end_epoch(callbacks)
+                    if checkpoint:
+                        checkpoint(self)
+        except KeyboardInterrupt:
+            line.close()
+            if checkpoint is None:
+                raise
+            self._check_finite()
+            raise TrainingInterrupted(checkpoint(self)) from None
+        finally:
+            line.close()
+        result = self.summary()
+        for cb in callbacks:
+            if hasattr(cb, "on_train_end"):
+                cb.on_train_end(result.as_dict())
+        return result
+
+    def summary(self) -> TrainStats:
+        """Statistics of the epochs trained so far."""
+        return TrainStats(epochs=list(self.history), seconds=self.elapsed,
+                          words=self.words_done(),
+                          raw_words=self.raw_tokens_per_epoch * len(self.history))
+
+    def _start_epoch(self) -> None:
+        for cursor in self.cursors:
+            cursor[CURSOR_POS] = -1
+        self.epoch_base[:STATS_WIDTH] = self.stats.sum(axis=0)
+        self.epoch_base[STATS_WIDTH] = self.words_done()
+        self.epoch_seconds = 0.0
+        self.in_epoch = True
+
+    def _end_epoch(self, callbacks) -> None:
+        c = self.config
+        delta = self.stats.sum(axis=0) - self.epoch_base[:STATS_WIDTH]
+        examples = int(delta[STAT_EXAMPLES])
+        es = EpochStats(epoch=self.epoch + 1,
+                        words=self.words_done() - int(self.epoch_base[STATS_WIDTH]),
+                        words_kept=int(delta[STAT_WORDS_KEPT]), examples=examples,
+                        loss=float(delta[STAT_LOSS] / examples) if examples else float("nan"),
+                        seconds=self.epoch_seconds, alpha=self.current_alpha())
+        self._check_finite()
+        es.eval_loss = evalloss.probe_loss(self.loss_probe, self.syn0, self.syn1, c.dim, c.sg)
+        self.history.append(es)
+        self.epoch += 1
+        self.in_epoch = False
+        logger.info("epoch %d/%d: %.0f words/s, training loss %.4f, evaluation loss %.4f, "
+                    "alpha %.5f, %.1f s", es.epoch, c.epochs, es.words / max(es.seconds, 1e-9),
+                    es.loss, es.eval_loss, es.alpha, es.seconds)
+        info = dict(vars(es), words_per_sec=es.words / max(es.seconds, 1e-9),
+                    elapsed=self.elapsed)
+        for cb in callbacks:
+            if hasattr(cb, "on_epoch_end"):
+                cb.on_epoch_end(es.epoch, info)
+
+    def _wait(self, futures, line: ProgressLine, t0: float, deadline: Optional[float]) -> bool:
+        """Wait for the workers. True when they finished their shards; False when they were
+        paused at ``deadline`` (for a checkpoint). A worker error or Ctrl-C stops all of them
+        first and is then re-raised."""
+        paused = False
+        try:
+            pending = futures
+            while pending:
+                done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_EXCEPTION)
+                if any(f.exception() is not None for f in done):
+                    break
+                st = self.stats.sum(axis=0)
+                loss = st[STAT_LOSS] / st[STAT_EXAMPLES] if st[STAT_EXAMPLES] else 0.0
+                line.update(self.words_done(), self.total_words,
+                            self.elapsed + time.perf_counter() - t0, self.current_alpha(), loss)
+                if deadline is not None and pending and time.perf_counter() >= deadline:
+                    self.stop_flag[0] = 1
+                    paused = True
+        except BaseException:  # KeyboardInterrupt included: stop the workers before leaving
+            self.stop_flag[0] = 1
+            wait(futures)
+            raise
+        errors = [f.exception() for f in futures if f.done() and f.exception() is not None]
+        if errors:
+            self.stop_flag[0] = 1
+            wait(futures)
+            raise errors[0]
+        wait(futures)
+        return not paused or all(cur[CURSOR_POS] >= end
+                                 for cur, (_, end) in zip(self.cursors, self.shards))
+
+    # -- checkpoints ---------------------------------------------------------------------------
+    def state_arrays(self) -> dict:
+        """The per-run arrays a checkpoint holds (besides the weights)."""
+        return dict(progress=self.progress, stats=self.stats,
+                    rng_states=np.stack(self.rng_states), cursors=np.stack(self.cursors),
+                    buffers=np.stack(self._buffers))
+
+    def state_meta(self) -> dict:
+        """The per-run scalars a checkpoint holds."""
+        return dict(epoch=self.epoch, in_epoch=self.in_epoch,
+                    epoch_base=self.epoch_base.tolist(), epoch_seconds=self.epoch_seconds,
+                    elapsed=self.elapsed, history=[vars(e) for e in self.history],
+                    n_tokens=int(len(self.tokens)), raw_tokens_per_epoch=self.raw_tokens_per_epoch)
+
+    def restore(self, syn0: np.ndarray, syn1: np.ndarray, arrays: dict, meta: dict) -> None:
+        """Continue from a checkpoint's state (same config, corpus and vocabulary)."""
+        if int(meta["n_tokens"]) != len(self.tokens):
+            raise ValueError(f"the checkpoint was made on a token stream of {meta['n_tokens']} "
+                             f"tokens, this corpus has {len(self.tokens)}: not the same corpus")
+        expected = {"progress": self.progress.shape, "stats": self.stats.shape,
+                    "rng_states": (len(self.rng_states), 1),
+                    "cursors": (len(self.cursors), CURSOR_SIZE),
+                    "buffers": (len(self._buffers), len(self._buffers[0]))}
+        for name, shape in expected.items():
+            if arrays[name].shape != shape:
+                raise ValueError(f"checkpoint array {name} has shape {arrays[name].shape}, "
+                                 f"expected {shape}")
+        if syn0.shape != self.syn0.shape:
+            raise ValueError(f"checkpoint weights have shape {syn0.shape}, expected "
+                             f"{self.syn0.shape}")
+        self.syn0[:] = syn0
+        self.syn1[:] = syn1
+        self.progress[:] = arrays["progress"]
+        self.stats[:] = arrays["stats"]
+        for t in range(len(self.rng_states)):
+            self.rng_states[t][:] = arrays["rng_states"][t]
+            self.cursors[t][:] = arrays["cursors"][t]
+            self._buffers[t][:] = arrays["buffers"][t]
+        self.epoch = int(meta["epoch"])
+        self.in_epoch = bool(meta["in_epoch"])
+        self.epoch_base[:] = meta["epoch_base"]
+        self.epoch_seconds = float(meta["epoch_seconds"])
+        self.elapsed = float(meta["elapsed"])
+        self.history = [EpochStats(**e) for e in meta["history"]]
+
+
+#: Tokens examined per step when counting sentence markers: bounded memory (16M int32 = 64 MB of
+#: the memory-mapped stream, a 16 MB boolean temporary) whatever the corpus size.
+_COUNT_CHUNK = 1 << 24
+
+
+def _count_sentence_ends(tokens: np.ndarray) -> int:
+    """Number of ``SENTENCE_END`` markers (negative ids) in the stream, in bounded memory."""
+    return sum(int(np.count_nonzero(tokens[i:i + _COUNT_CHUNK] < 0))
+               for i in range(0, len(tokens), _COUNT_CHUNK))
+
+
+def _shard_bounds(n_tokens: int, n_shards: int) -> list:
+    """Split ``range(n_tokens)`` into ``n_shards`` contiguous, nearly equal pieces.
+
+    A shard boundary acts as a sentence boundary (no window crosses it); with a few shards over
+    millions of tokens this affects a negligible number of windows, as in word2vec.c.
+    """
+    edges = np.linspace(0, n_tokens, n_shards + 1).astype(np.int64)
+    return [(int(edges[i]), int(edges[i + 1])) for i in range(n_shards)]

@@ -1,0 +1,1 @@
+"""Trained vectors: the :class:`Embeddings` container, its queries and its file formats."""
