@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from fastw2v.bench.suite import ChunkedLines, peak_rss_mb  # noqa: E402
-from fastw2v.corpus.datasets import data_dir  # noqa: E402
+from fastw2v.base.paths import data_dir  # noqa: E402
 
 
 def default_corpus() -> Path:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
-import math
-import os
 from dataclasses import dataclass, fields
 from typing import Any, Mapping, Optional
+
+from .base.paths import available_cores
+from .base.validate import check_bool, check_float, check_int
 
 #: Upper bounds that catch typos (``dim=1000000``) rather than express hard limits of the method.
 MAX_DIM = 10_000
@@ -13,14 +14,14 @@ MAX_WINDOW = 1_000
 MAX_NEGATIVE = 1_000
 MAX_EPOCHS = 100_000
 MAX_WORKERS = 1_024
+#: Bound of ``min_count`` and ``max_vocab_size``: any count of a corpus fits (2**62 tokens is far
+#: beyond any corpus) and sums of counts stay inside int64.
+MAX_COUNT = 2**62
 
 
 def default_workers() -> int:
     """All cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - macOS / Windows
-        return max(1, os.cpu_count() or 1)
+    return available_cores()
 
 
 @dataclass(frozen=True)
@@ -84,23 +85,28 @@ class TrainConfig:
     shared_negatives: bool = True
 
     def __post_init__(self) -> None:
-        _check_int("dim", self.dim, 1, MAX_DIM)
-        _check_int("window", self.window, 1, MAX_WINDOW)
-        _check_int("negative", self.negative, 1, MAX_NEGATIVE)
-        _check_float("sample", self.sample, 0.0, 1.0)
-        _check_int("min_count", self.min_count, 1, 2**62)
-        if self.max_vocab_size is not None:
-            _check_int("max_vocab_size", self.max_vocab_size, 1, 2**62)
-        _check_int("epochs", self.epochs, 1, MAX_EPOCHS)
-        _check_float("alpha", self.alpha, 0.0, 10.0, low_open=True)
-        _check_float("min_alpha", self.min_alpha, 0.0, self.alpha,
-                     high_name="alpha")
-        object.__setattr__(self, "sg", _check_bool("sg", self.sg))
-        object.__setattr__(self, "shared_negatives",
-                           _check_bool("shared_negatives", self.shared_negatives))
-        _check_float("ns_exponent", self.ns_exponent, -10.0, 10.0)
-        _check_int("workers", self.workers, 1, MAX_WORKERS)
-        _check_int("seed", self.seed, 0, 2**63 - 1)
+        # Each field is stored in the canonical type its check returns (a numpy integer becomes
+        # an int), so a saved config is plain JSON and two equal configs compare equal.
+        checked = dict(
+            dim=check_int("dim", self.dim, 1, MAX_DIM),
+            window=check_int("window", self.window, 1, MAX_WINDOW),
+            negative=check_int("negative", self.negative, 1, MAX_NEGATIVE),
+            sample=check_float("sample", self.sample, 0.0, 1.0),
+            min_count=check_int("min_count", self.min_count, 1, MAX_COUNT),
+            max_vocab_size=check_int("max_vocab_size", self.max_vocab_size, 1, MAX_COUNT,
+                                     allow_none=True),
+            epochs=check_int("epochs", self.epochs, 1, MAX_EPOCHS),
+            alpha=check_float("alpha", self.alpha, 0.0, 10.0, low_open=True),
+            sg=check_bool("sg", self.sg),
+            ns_exponent=check_float("ns_exponent", self.ns_exponent, -10.0, 10.0),
+            workers=check_int("workers", self.workers, 1, MAX_WORKERS),
+            seed=check_int("seed", self.seed, 0, 2**63 - 1),
+            shared_negatives=check_bool("shared_negatives", self.shared_negatives),
+        )
+        checked["min_alpha"] = check_float("min_alpha", self.min_alpha, 0.0, checked["alpha"],
+                                           high_name="alpha")
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
     def replace(self, **changes: Any) -> "TrainConfig":
         """A copy with some fields changed (validated again)."""
@@ -117,38 +123,3 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown training parameter(s): {', '.join(unknown)}")
         return cls(**dict(data))
-
-
-def _check_int(name: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int,)) and not _is_integral(value):
-        raise ValueError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    if not low <= int(value) <= high:
-        raise ValueError(f"{name} must be in [{low}, {high}], got {value!r}")
-
-
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, int)) or value not in (0, 1):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def _is_integral(value: Any) -> bool:
-    try:
-        import numpy as np
-        return isinstance(value, np.integer)
-    except ImportError:  # pragma: no cover
-        return False
-
-
-def _check_float(name: str, value: Any, low: float, high: float, *, low_open: bool = False,
-                 high_name: Optional[str] = None) -> None:
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    upper = f"{high_name} ({high:g})" if high_name else f"{high:g}"
-    bracket = "(" if low_open else "["
-    if not math.isfinite(x) or x < low or (low_open and x == low) or x > high:
-        raise ValueError(f"{name} must be in {bracket}{low:g}, {upper}], got {value!r}")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from fastw2v.corpus.datasets import data_dir as find_data_dir
+from fastw2v.base.paths import data_dir as find_data_dir
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:

@@ -275,27 +275,27 @@ def test_line_without_whitespace_is_read_in_linear_time(tmp_path):
 # training parameters and options
 # ------------------------------------------------------------------------------------------- #
 @pytest.mark.parametrize("args, needles", [
-    (["--dim", "0"], ["dim must be in [1, 10000]", "got 0"]),
-    (["--dim", "-3"], ["dim must be in [1, 10000]", "got -3"]),
-    (["-size", "0"], ["dim must be in [1, 10000]", "got 0"]),
-    (["--window", "0"], ["window must be in [1, 1000]", "got 0"]),
-    (["--window", "-1"], ["window must be in [1, 1000]", "got -1"]),
-    (["--negative", "0"], ["negative must be in [1, 1000]", "got 0"]),
-    (["--negative", "-5"], ["negative must be in [1, 1000]", "got -5"]),
-    (["--epochs", "0"], ["epochs must be in [1, 100000]", "got 0"]),
-    (["-iter", "-2"], ["epochs must be in [1, 100000]", "got -2"]),
-    (["--sample", "-0.001"], ["sample must be in [0, 1]", "got -0.001"]),
-    (["--sample", "-1"], ["sample must be in [0, 1]", "got -1.0"]),
-    (["--alpha", "0"], ["alpha must be in (0, 10]", "got 0.0"]),
-    (["--alpha", "-0.5"], ["alpha must be in (0, 10]", "got -0.5"]),
-    (["--alpha", "nan"], ["alpha must be in (0, 10]", "got nan"]),
-    (["--alpha", "0.01", "--min-alpha", "0.02"], ["min_alpha must be in [0, alpha (0.01)]",
+    (["--dim", "0"], ["dim must be an integer in [1, 10000]", "got 0"]),
+    (["--dim", "-3"], ["dim must be an integer in [1, 10000]", "got -3"]),
+    (["-size", "0"], ["dim must be an integer in [1, 10000]", "got 0"]),
+    (["--window", "0"], ["window must be an integer in [1, 1000]", "got 0"]),
+    (["--window", "-1"], ["window must be an integer in [1, 1000]", "got -1"]),
+    (["--negative", "0"], ["negative must be an integer in [1, 1000]", "got 0"]),
+    (["--negative", "-5"], ["negative must be an integer in [1, 1000]", "got -5"]),
+    (["--epochs", "0"], ["epochs must be an integer in [1, 100000]", "got 0"]),
+    (["-iter", "-2"], ["epochs must be an integer in [1, 100000]", "got -2"]),
+    (["--sample", "-0.001"], ["sample must be a number in [0, 1]", "got -0.001"]),
+    (["--sample", "-1"], ["sample must be a number in [0, 1]", "got -1.0"]),
+    (["--alpha", "0"], ["alpha must be a number in (0, 10]", "got 0.0"]),
+    (["--alpha", "-0.5"], ["alpha must be a number in (0, 10]", "got -0.5"]),
+    (["--alpha", "nan"], ["alpha must be a number in (0, 10]", "got nan"]),
+    (["--alpha", "0.01", "--min-alpha", "0.02"], ["min_alpha must be a number in [0, alpha (0.01)]",
                                                    "got 0.02"]),
-    (["--min-alpha", "-0.1"], ["min_alpha must be in [0, alpha (0.025)]", "got -0.1"]),
-    (["--workers", "0"], ["workers must be in [1, 1024]", "got 0"]),
-    (["-threads", "-4"], ["workers must be in [1, 1024]", "got -4"]),
-    (["--min-count", "0"], ["min_count must be in [1, ", "got 0"]),
-    (["--max-vocab-size", "0"], ["max_vocab_size must be in [1, ", "got 0"]),
+    (["--min-alpha", "-0.1"], ["min_alpha must be a number in [0, alpha (0.025)]", "got -0.1"]),
+    (["--workers", "0"], ["workers must be an integer in [1, 1024]", "got 0"]),
+    (["-threads", "-4"], ["workers must be an integer in [1, 1024]", "got -4"]),
+    (["--min-count", "0"], ["min_count must be an integer in [1, ", "got 0"]),
+    (["--max-vocab-size", "0"], ["max_vocab_size must be None or an integer in [1, ", "got 0"]),
 ])
 @pytest.mark.parametrize("existed", [False, True], ids=["no-old-output", "old-output"])
 def test_invalid_parameter(dirs, capsys, no_training, args, needles, existed):
@@ -546,7 +546,7 @@ def test_real_process_prints_one_line_no_traceback(tmp_path, case):
     else:
         argv = ["train", corpus, "-o", out, "--cache-dir", tmp_path / "cache", "--no-progress"]
         argv += ["--window", "0"] if case == "bad-parameter" else []
-        needle = "window must be in [1, 1000]" if case == "bad-parameter" else "no tokens"
+        needle = "window must be an integer in [1, 1000]" if case == "bad-parameter" else "no tokens"
     proc = subprocess.run([sys.executable, "-m", "fastw2v", *map(str, argv)], cwd=tmp_path,
                           env=_child_env(), capture_output=True, text=True, timeout=120,
                           stdin=subprocess.DEVNULL)

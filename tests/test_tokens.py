@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fastw2v.base.paths import cache_dir
 from fastw2v.corpus import stream as T
 from fastw2v.errors import CorpusError
 from fastw2v.corpus.stream import SENTENCE_END, prepare_corpus
@@ -312,10 +313,10 @@ def test_default_cache_dir_from_environment(tmp_path, corpus_file, monkeypatch):
 def test_default_cache_dir_fallbacks(tmp_path, monkeypatch):
     monkeypatch.delenv("FASTW2V_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert T.default_cache_dir() == tmp_path / "xdg" / "fastw2v"
+    assert cache_dir() == tmp_path / "xdg" / "fastw2v"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert T.default_cache_dir() == tmp_path / "home" / ".cache" / "fastw2v"
+    assert cache_dir() == tmp_path / "home" / ".cache" / "fastw2v"
 
 
 def test_changed_file_is_rebuilt(tmp_path, corpus_file):

@@ -18,6 +18,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ..base.validate import check_int
 from ..vectors.embeddings import Embeddings
 from .evaluate import pearson
 from .probe import resolve_word
@@ -342,8 +343,7 @@ def bias_report(emb: Embeddings, axis1: Union[Axis, AxisSpec] = DEFAULT_AXIS1,
     -------
     BiasReport
     """
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"top must be a positive integer, got {top!r}")
+    top = check_int("top", top, 1)
     a1 = axis1 if isinstance(axis1, Axis) else bias_axis(emb, axis1)
     a2 = axis2 if isinstance(axis2, Axis) else bias_axis(emb, axis2)
     words = list(dict.fromkeys(DEFAULT_OCCUPATIONS if occupations is None else occupations))

@@ -29,16 +29,16 @@ import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import (Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple,
-                    Union)
+from typing import (Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple)
 
 import numpy as np
 
+from ..base.paths import PathLike
+from ..base.jsonutil import jsonable
+from ..base.validate import check_int, check_positive_number
 from ..vectors.embeddings import Embeddings
 
 logger = logging.getLogger("fastw2v")
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 ANALOGIES_FILE = "questions-words.txt"
 WORD_PAIRS_FILE = "wordsim353.tsv"
@@ -169,13 +169,9 @@ class AnalogyResult:
         d["sections"] = {k: list(v) for k, v in self.sections.items()}
         d["semantic"] = list(self.semantic)
         d["syntactic"] = list(self.syntactic)
-        d["semantic_accuracy"] = _nan_to_none(self.semantic_accuracy)
-        d["syntactic_accuracy"] = _nan_to_none(self.syntactic_accuracy)
+        d["semantic_accuracy"] = jsonable(self.semantic_accuracy)
+        d["syntactic_accuracy"] = jsonable(self.syntactic_accuracy)
         return d
-
-
-def _nan_to_none(x: float) -> Optional[float]:
-    return None if x != x else x
 
 
 @dataclass
@@ -211,8 +207,8 @@ class PairsResult:
     def to_dict(self) -> dict:
         """A JSON-friendly dict (NaN correlations as None)."""
         d = asdict(self)
-        d["spearman"] = _nan_to_none(self.spearman)
-        d["pearson"] = _nan_to_none(self.pearson)
+        d["spearman"] = jsonable(self.spearman)
+        d["pearson"] = jsonable(self.pearson)
         return d
 
 
@@ -240,13 +236,8 @@ def _restricted_vocab(emb: Embeddings, limit: int, key: Callable[[str], str]):
 
 
 def _resolve_limit(emb: Embeddings, restrict_vocab: Optional[int]) -> int:
-    if restrict_vocab is None:
-        return len(emb)
-    if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)) \
-            or restrict_vocab < 0:
-        raise ValueError(f"restrict_vocab must be a non-negative integer or None, "
-                         f"got {restrict_vocab!r}")
-    return min(int(restrict_vocab), len(emb))
+    limit = check_int("restrict_vocab", restrict_vocab, 0, allow_none=True)
+    return len(emb) if limit is None else min(limit, len(emb))
 
 
 def _check_methods(methods: Iterable[str]) -> Tuple[str, ...]:
@@ -263,13 +254,6 @@ def _check_methods(methods: Iterable[str]) -> Tuple[str, ...]:
     if not out:
         raise ValueError("no analogy method given")
     return tuple(out)
-
-
-def _check_epsilon(epsilon: float) -> float:
-    eps = float(epsilon)
-    if not eps > 0.0 or not np.isfinite(eps):
-        raise ValueError(f"epsilon must be a positive number, got {epsilon!r}")
-    return eps
 
 
 # --------------------------------------------------------------------------------------------- #
@@ -358,7 +342,7 @@ def evaluate_analogy_methods(emb: Embeddings, path: PathLike,
         method name (``"3cosadd"``, ``"3cosmul"``) -> :class:`AnalogyResult`, in the order given.
     """
     methods = _check_methods(methods)
-    epsilon = _check_epsilon(epsilon)
+    epsilon = check_positive_number("epsilon", epsilon)
     limit = _resolve_limit(emb, restrict_vocab)
     key = _key_function(case_insensitive)
     section_names, questions, invalid = read_analogy_file(path)
@@ -432,7 +416,7 @@ def answer_analogies(emb: Embeddings, questions: Iterable[Sequence[str]],
         (or no candidate is left).
     """
     (m,) = _check_methods(method)
-    epsilon = _check_epsilon(epsilon)
+    epsilon = check_positive_number("epsilon", epsilon)
     limit = _resolve_limit(emb, restrict_vocab)
     key = _key_function(case_insensitive)
     lookup, rep = _restricted_vocab(emb, limit, key)
@@ -616,7 +600,7 @@ def spearman(x, y) -> float:
 # standard files
 # --------------------------------------------------------------------------------------------- #
 def _candidate_dirs(data_dir: Optional[PathLike]) -> List[Path]:
-    from ..corpus.datasets import data_dir as shared_data_dir
+    from ..base.paths import data_dir as shared_data_dir
     if data_dir is not None:
         return [Path(data_dir)]
     found = shared_data_dir()
@@ -630,7 +614,7 @@ def standard_eval_files(data_dir: Optional[PathLike] = None) -> EvalFiles:
     ----------
     data_dir : str or os.PathLike, optional
         Look only here. By default the shared data directory of
-        :func:`fastw2v.corpus.datasets.data_dir` (``$FASTW2V_DATA`` or ``../shared/data``).
+        :func:`fastw2v.base.paths.data_dir` (``$FASTW2V_DATA`` or ``../shared/data``).
         In each directory the files may be in ``eval/`` or directly in it.
 
     Returns

@@ -10,19 +10,17 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ..base.paths import PathLike
 from ..base.atomic import atomic_write, check_writable_destination
 from ..vectors.embeddings import META_FILE, Embeddings
 from ..errors import FastW2VError, ModelFormatError
 
 logger = logging.getLogger("fastw2v")
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 INSTALL_HINT = ("plotting needs matplotlib, which is not installed; install it with "
                 "pip install 'fastw2v[plot]' (or pip install matplotlib)")

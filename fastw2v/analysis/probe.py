@@ -21,6 +21,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..base.jsonutil import jsonable
+from ..base.validate import check_int
 from ..vectors.embeddings import Embeddings
 
 logger = logging.getLogger("fastw2v")
@@ -194,7 +196,7 @@ class ProbeReport:
         d["symmetry"]["ok"] = self.symmetry.ok
         d["degenerate"]["ok"] = self.degenerate.ok
         d["problems"] = self.problems
-        return _clean(d)
+        return jsonable(d)
 
     def format(self) -> str:
         """The report as readable text."""
@@ -260,16 +262,6 @@ class ProbeReport:
 def _wrap(text: str, width: int) -> str:
     import textwrap
     return "\n".join(textwrap.wrap(text, width=width, break_on_hyphens=False))
-
-
-def _clean(obj):
-    if isinstance(obj, float):
-        return obj if np.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    return obj
 
 
 # --------------------------------------------------------------------------------------------- #
@@ -446,16 +438,11 @@ def probe(emb: Embeddings, words: Sequence[str] = (), *, topn: int = 5,
     ProbeReport
         ``report.format()`` renders it; ``report.problems`` lists failed checks.
     """
-    if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 1:
-        raise ValueError(f"topn must be a positive integer, got {topn!r}")
-    if restrict_vocab is not None and (isinstance(restrict_vocab, bool)
-                                       or not isinstance(restrict_vocab, (int, np.integer))
-                                       or restrict_vocab < 1):
-        raise ValueError(f"restrict_vocab must be a positive integer or None, got "
-                         f"{restrict_vocab!r}")
+    topn = check_int("topn", topn, 1)
+    restrict_vocab = check_int("restrict_vocab", restrict_vocab, 0, allow_none=True)
     if isinstance(words, str):
         words = [words]
-    limit = len(emb) if restrict_vocab is None else min(int(restrict_vocab), len(emb))
+    limit = len(emb) if restrict_vocab is None else min(restrict_vocab, len(emb))
     neighbours = []
     for w in dict.fromkeys(words):
         found = resolve_word(emb, w)

@@ -10,9 +10,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator, Union
+from typing import IO, Iterator
 
-PathLike = Union[str, os.PathLike]
+from .paths import PathLike
 
 
 def _umask() -> int:

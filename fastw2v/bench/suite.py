@@ -360,7 +360,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from ..corpus.datasets import data_dir
+    from ..base.paths import data_dir
     corpus = args.corpus
     if corpus is None:
         d = data_dir()

@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from ..base.jsonutil import jsonable
 from ..errors import FastW2VError
 
 log = logging.getLogger("fastw2v.cli")
@@ -104,21 +105,8 @@ def _load(args: argparse.Namespace):
     return emb, kind
 
 
-def _clean(obj: Any) -> Any:
-    """JSON-safe copy: NaN/inf floats become None, tuples lists, paths strings."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
-
-
 def _print_json(obj: Any) -> None:
-    print(json.dumps(_clean(obj), indent=2, ensure_ascii=False, allow_nan=False))
+    print(json.dumps(jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def _vectors_info(args, emb, kind: str) -> Dict[str, Any]:

@@ -33,13 +33,11 @@ import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional
 
-from .stream import default_cache_dir as cache_dir  # the one cache dir, shared with tokens
+from ..base.paths import PathLike, cache_dir, data_dir
 
 log = logging.getLogger("fastw2v.corpus.datasets")
-
-PathLike = Union[str, os.PathLike]
 
 _CHUNK = 1 << 20
 _DOWNLOAD_TIMEOUT_S = 60
@@ -85,24 +83,6 @@ DATASETS: dict[str, DatasetSpec] = {
         stand_in="wiki100m.txt.gz",
     ),
 }
-
-
-def data_dir() -> Optional[Path]:
-    """The shared (never committed) data directory, or None when there is none.
-
-    ``$FASTW2V_DATA`` when set (it must then be a directory), else ``../shared/data`` next to the
-    current directory or next to the source checkout this module was imported from.
-    """
-    env = os.environ.get("FASTW2V_DATA")
-    if env:
-        p = Path(env).expanduser()
-        return p if p.is_dir() else None
-    checkout = Path(__file__).resolve().parent.parent
-    for root in (Path.cwd(), checkout):
-        p = root.parent / "shared" / "data"
-        if p.is_dir():
-            return p
-    return None
 
 
 def resolve_corpus(corpus: PathLike, *, path: Optional[PathLike] = None,
@@ -166,7 +146,7 @@ def fetch(name: str, *, dest: Optional[PathLike] = None, cache: Optional[PathLik
 
 
 def _entry(spec: DatasetSpec, cache: Optional[PathLike]) -> Path:
-    return (Path(cache) if cache is not None else cache_dir()) / "datasets" / spec.name
+    return cache_dir(cache) / "datasets" / spec.name
 
 
 def _cached_copy(spec: DatasetSpec, p: Path) -> Optional[Path]:

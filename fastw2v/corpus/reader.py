@@ -34,13 +34,13 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from ..base.paths import PathLike
+from ..base.validate import check_int
 from ..errors import CorpusError
 
 logger = logging.getLogger("fastw2v")
-
-PathLike = Union[str, os.PathLike]
 
 #: Bytes decompressed and read per step. Measured on wiki100m (100 MB): 1, 2 and 4 MiB blocks
 #: prepare the corpus equally fast (16 MiB ones ~10% slower: a block's token list fits worse in
@@ -144,8 +144,7 @@ def iter_chunks(path: PathLike, chunk_bytes: int = CHUNK_BYTES) -> Iterator[byte
     FileNotFoundError, CorpusError
         As :func:`check_corpus_path`; ``CorpusError`` also for corrupt or truncated compressed data.
     """
-    if chunk_bytes < 1:
-        raise ValueError(f"chunk_bytes must be >= 1, got {chunk_bytes}")
+    chunk_bytes = check_int("chunk_bytes", chunk_bytes, 1)
     p = check_corpus_path(path)
     kind = compression_of(p)
     opener = open if kind is None else _OPENERS[kind]
@@ -464,8 +463,7 @@ def count_words(path: PathLike, *, max_vocab_size: Optional[int] = None,
     CorpusError
         ``path`` is a directory, holds no token, or is corrupt compressed data.
     """
-    if max_vocab_size is not None and (isinstance(max_vocab_size, bool) or max_vocab_size < 1):
-        raise ValueError(f"max_vocab_size must be None or >= 1, got {max_vocab_size!r}")
+    max_vocab_size = check_int("max_vocab_size", max_vocab_size, 1, allow_none=True)
     p = check_corpus_path(path)
     counter: Dict[bytes, int] = Counter()
     threshold = 0

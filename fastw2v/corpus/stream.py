@@ -24,30 +24,29 @@ counted with pruning (:func:`fastw2v.corpus.reader.count_words`) and then encode
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import json
 import logging
 import os
-import re
 import tempfile
 import time
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Dict, List, Optional, Tuple, Union
+from typing import BinaryIO, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from ..base import paths
+from ..base.paths import PathLike, cache_entry_name
 from . import reader as _corpus
 from ..base.atomic import atomic_write
+from ..base.validate import check_int
 from ..errors import CorpusError, ModelFormatError
 from .vocab import Vocab
 
 logger = logging.getLogger("fastw2v")
-
-PathLike = Union[str, os.PathLike]
 
 #: Marks the end of a sentence in the token stream. Negative, so it can never be a vocabulary id.
 SENTENCE_END = -1
@@ -65,11 +64,6 @@ _OOV = -2
 
 #: Token ids processed per step when rewriting a stream (16 MiB of int32).
 _REWRITE_IDS = 4 << 20
-
-#: Characters kept from the corpus file name in cache file names (readability only; the hash
-#: is what makes names unique).
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
 
 # --------------------------------------------------------------------------------------------
 # The prepared corpus
@@ -419,16 +413,6 @@ def _build(path: Path, fh: BinaryIO, min_count: int, max_vocab_size: Optional[in
 # Cache
 # --------------------------------------------------------------------------------------------
 
-def default_cache_dir() -> Path:
-    """``$FASTW2V_CACHE``, else ``$XDG_CACHE_HOME/fastw2v``, else ``~/.cache/fastw2v``."""
-    env = os.environ.get("FASTW2V_CACHE")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "fastw2v"
-
-
 def _writable_dir(d: Path) -> Optional[Path]:
     """``d`` (created if needed) when files can be written there, else None with a warning."""
     try:
@@ -458,13 +442,7 @@ def cache_key(path: PathLike, min_count: int, max_vocab_size: Optional[int] = No
     """
     p = Path(path).resolve()
     fields = _key_fields(p, p.stat(), min_count, max_vocab_size)
-    return _key_from_fields(p, fields)
-
-
-def _key_from_fields(path: Path, fields: dict) -> str:
-    digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:24]
-    name = _SAFE_NAME.sub("_", path.name)[:40]
-    return f"{name}-{digest}"
+    return cache_entry_name(p, fields)
 
 
 def _cache_files(cache: Path, key: str) -> Tuple[Path, Path, Path]:
@@ -552,24 +530,16 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     interrupted preparation is never mistaken for a complete one; an entry whose files disagree
     with its metadata is rebuilt.
     """
-    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) \
-            or min_count < 1:
-        raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
-    if max_vocab_size is not None and (isinstance(max_vocab_size, bool)
-                                       or not isinstance(max_vocab_size, (int, np.integer))
-                                       or max_vocab_size < 1):
-        raise ValueError(f"max_vocab_size must be None or an integer >= 1, got {max_vocab_size!r}")
-    min_count = int(min_count)
-    max_vocab_size = None if max_vocab_size is None else int(max_vocab_size)
+    min_count = check_int("min_count", min_count, 1)
+    max_vocab_size = check_int("max_vocab_size", max_vocab_size, 1, allow_none=True)
     p = _corpus.check_corpus_path(path).resolve()
     st = p.stat()
 
     cache: Optional[Path] = None
     if use_cache:
-        cache = _writable_dir((Path(cache_dir).expanduser() if cache_dir is not None
-                               else default_cache_dir()).absolute())
+        cache = _writable_dir(paths.cache_dir(cache_dir).absolute())
     fields = _key_fields(p, st, min_count, max_vocab_size)
-    key = _key_from_fields(p, fields)
+    key = cache_entry_name(p, fields)
     if cache is not None:
         hit = _load_cached(cache, key, fields, p)
         if hit is not None:

@@ -9,18 +9,17 @@ in id order. Words never contain whitespace because the corpus is split on white
 """
 from __future__ import annotations
 
-import os
 import re
 from operator import itemgetter
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Union
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional
 
 import numpy as np
 
+from ..base.paths import PathLike
 from ..base.atomic import atomic_write
+from ..base.validate import check_int
 from ..errors import ModelFormatError
-
-PathLike = Union[str, os.PathLike]
 
 #: ASCII whitespace, the separators of the corpus, which therefore never occur inside a word.
 _WHITESPACE = re.compile(r"[ \t\n\r\x0b\x0c]")
@@ -112,11 +111,8 @@ class Vocab:
             Sorted by descending count; equal counts in ascending order of the words (Python
             ``str`` ordering, i.e. by code point). May be empty.
         """
-        if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)) \
-                or min_count < 1:
-            raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
-        if max_vocab_size is not None and (isinstance(max_vocab_size, bool) or max_vocab_size < 1):
-            raise ValueError(f"max_vocab_size must be None or >= 1, got {max_vocab_size!r}")
+        min_count = check_int("min_count", min_count, 1)
+        max_vocab_size = check_int("max_vocab_size", max_vocab_size, 1, allow_none=True)
         items = [(w, int(c)) for w, c in counts.items() if c >= min_count]
         # Two stable sorts: by word, then by descending count (reverse=True keeps stability).
         items.sort(key=itemgetter(0))

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import time
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Sequence
 
+from ..base.paths import PathLike
 from ..config import TrainConfig, default_workers
 
 logger = logging.getLogger("fastw2v")
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 
 def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 5,

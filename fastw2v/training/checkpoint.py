@@ -15,13 +15,13 @@ was never interrupted (tested).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Union
+from typing import Any, Dict
 
 import numpy as np
 
+from ..base.paths import PathLike
 from ..base.atomic import atomic_directory
 from ..config import TrainConfig
 from ..errors import ModelFormatError
@@ -30,8 +30,6 @@ from ..corpus.vocab import Vocab
 FORMAT_NAME = "fastw2v-checkpoint"
 FORMAT_VERSION = 1
 _ARRAYS = ("progress", "stats", "rng_states", "cursors", "buffers")
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 
 @dataclass

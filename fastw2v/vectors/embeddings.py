@@ -16,7 +16,6 @@ The word2vec.c text and binary formats are handled by :mod:`fastw2v.vectors.word
 from __future__ import annotations
 
 import collections.abc
-import dataclasses
 import json
 import logging
 import os
@@ -25,14 +24,15 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..base.paths import PathLike
 from . import word2vec as w2vformat
 from ..base.atomic import atomic_directory
+from ..base.jsonutil import json_default
+from ..base.validate import check_int
 from ..config import TrainConfig
 from ..errors import ModelFormatError
 
 logger = logging.getLogger("fastw2v")
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 FORMAT_NAME = "fastw2v-embeddings"
 FORMAT_VERSION = 1
@@ -54,28 +54,6 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
 def _unit(vec: np.ndarray) -> np.ndarray:
     norm = float(np.sqrt(np.dot(vec.astype(np.float64), vec.astype(np.float64))))
     return (vec / (norm if norm > 0.0 else 1.0)).astype(np.float32, copy=False)
-
-
-def _check_limit(name: str, value: Optional[int]) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer or None, got {value!r}")
-    return int(value)
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    if isinstance(obj, (set, frozenset, tuple)):
-        return list(obj)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return dataclasses.asdict(obj)
-    raise TypeError(f"stats value of type {type(obj).__name__} is not JSON serializable")
 
 
 class Embeddings:
@@ -287,8 +265,8 @@ class Embeddings:
 
     def _top(self, query: np.ndarray, exclude: Sequence[int], topn: Optional[int],
              restrict_vocab: Optional[int]) -> List[Tuple[str, float]]:
-        topn = _check_limit("topn", topn)
-        limit = _check_limit("restrict_vocab", restrict_vocab)
+        topn = check_int("topn", topn, 0, allow_none=True)
+        limit = check_int("restrict_vocab", restrict_vocab, 0, allow_none=True)
         unit = self.unit_vectors
         n = len(self) if limit is None else min(limit, len(self))
         sims = unit[:n] @ query.astype(np.float32)
@@ -394,7 +372,7 @@ class Embeddings:
             "stats": self.stats,
         }
         try:
-            meta_text = json.dumps(meta, indent=2, default=_json_default, ensure_ascii=False)
+            meta_text = json.dumps(meta, indent=2, default=json_default, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"cannot save stats as JSON: {exc}") from None
         if self.counts is None:

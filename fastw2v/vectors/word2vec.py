@@ -27,16 +27,16 @@ import mmap
 import os
 import re
 import stat
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..base.paths import PathLike
 from ..base.atomic import atomic_write
+from ..base.validate import check_int
 from ..errors import ModelFormatError
 
 logger = logging.getLogger("fastw2v")
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 #: Bytes that end a word in both formats (word2vec.c splits on these too).
 _WHITESPACE = b" \t\n\r\x0b\x0c"
@@ -268,10 +268,7 @@ def read_word2vec(path: PathLike, *, binary: Optional[bool] = None, limit: Optio
     A word repeated in the file keeps its first vector; later rows are dropped with a warning
     (word2vec.c never writes duplicates, but hand-made files sometimes contain them).
     """
-    if limit is not None:
-        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 0:
-            raise ValueError(f"limit must be a non-negative integer or None, got {limit!r}")
-        limit = int(limit)
+    limit = check_int("limit", limit, 0, allow_none=True)
     if binary is None:
         binary = is_binary_word2vec(path)
         logger.debug("%s: detected %s word2vec format", path, "binary" if binary else "text")

@@ -35,7 +35,6 @@ the page title).
 from __future__ import annotations
 
 import bz2
-import hashlib
 import json
 import logging
 import lzma
@@ -50,21 +49,22 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
+from ..base.paths import PathLike, cache_entry_name
+from ..base.paths import cache_dir as cache_dir_of
 from ..corpus import reader as _corpus
 from ..base.atomic import atomic_write, check_writable_destination
+from ..base.paths import available_cores
+from ..base.validate import check_choice, check_int
 from ..errors import CorpusError
 from .normalize import MODES, normalize_line
 from ..base.progress import _fmt_duration
 from .markup import link_namespaces, strip_markup
 
-__all__ = ["dump_to_text", "iter_articles", "is_wiki_dump", "ensure_text_corpus", "DumpStats",
-           "default_processes"]
+__all__ = ["dump_to_text", "iter_articles", "is_wiki_dump", "ensure_text_corpus", "DumpStats"]
 
 logger = logging.getLogger("fastw2v")
-
-PathLike = Union[str, os.PathLike]
 
 #: Decompressed bytes read from the start of a file to recognise a dump and read its
 #: ``<siteinfo>`` (namespace names). English siteinfo is ~5 KB; 256 KiB is generous and costs
@@ -112,7 +112,6 @@ _MASK32 = 0xFFFFFFFF
 #: keeps this many bytes of one read for the next.
 _MARKER_SPAN = 11
 
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _NAMESPACE = re.compile(rb'<namespace\b[^>]*\bkey="(-?\d+)"[^>]*?(?:/>|>([^<]*)</namespace>)')
 _XML_NUMERIC_REF = re.compile(r"&#(x[0-9a-fA-F]+|[0-9]+);")
 _XML_NUMERIC_REF_B = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
@@ -209,14 +208,6 @@ class _Piece:
     failed: Optional[str] = None  # a bz2 task whose runs did not decompress
     failed_stream: int = 0  # then: byte offset of the stream holding its first block
     where: str = ""
-
-
-def default_processes() -> int:
-    """Worker processes used when ``processes=None``: every core available to this process."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 # =============================================================================================
@@ -986,15 +977,10 @@ def _iter_lines(path: Path, job: _Job, processes: int, progress: Optional[bool],
 # =============================================================================================
 
 def _check_args(mode: str, min_tokens: int, processes: Optional[int]) -> int:
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
-    if isinstance(min_tokens, bool) or not isinstance(min_tokens, int) or min_tokens < 0:
-        raise ValueError(f"min_tokens must be an integer >= 0, got {min_tokens!r}")
-    if processes is None:
-        return default_processes()
-    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
-        raise ValueError(f"processes must be None or an integer >= 1, got {processes!r}")
-    return processes
+    check_choice("mode", mode, MODES)
+    check_int("min_tokens", min_tokens, 0)
+    processes = check_int("processes", processes, 1, allow_none=True)
+    return available_cores() if processes is None else processes
 
 
 def iter_articles(dump: PathLike, *, mode: str = "text8", min_tokens: int = 0,
@@ -1110,17 +1096,10 @@ def ensure_text_corpus(path: PathLike, cache_dir: Optional[PathLike] = None,
     _check_args(mode, min_tokens, processes)
     p = _corpus.check_corpus_path(path).resolve()
     st = p.stat()
-    if cache_dir is None:
-        from ..corpus.stream import default_cache_dir
-        base = default_cache_dir()
-    else:
-        base = Path(cache_dir).expanduser()
     key = {"dump": str(p), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "mode": mode,
            "min_tokens": min_tokens, "version": WIKI_TEXT_VERSION}
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
-    name = _SAFE_NAME.sub("_", p.name)[:60]
-    d = base.absolute() / "wiki"
-    out = d / f"{name}-{digest}.{mode}.txt"
+    d = cache_dir_of(cache_dir).absolute() / "wiki"
+    out = d / f"{cache_entry_name(p, key)}.{mode}.txt"
     if out.is_file():
         logger.info("using the cached text of %s: %s", p, out)
         return out

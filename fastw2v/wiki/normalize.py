@@ -24,6 +24,8 @@ import re
 import unicodedata
 from typing import List, Tuple
 
+from ..base.validate import check_choice
+
 __all__ = ["MODES", "normalize", "tokenize", "normalize_line", "normalize_text8",
            "normalize_unicode"]
 
@@ -157,11 +159,9 @@ def normalize_unicode(text: str) -> str:
 
 def tokenize(text: str, mode: str = "text8") -> List[str]:
     """The tokens of ``text`` in normalisation ``mode`` (``"text8"`` or ``"unicode"``)."""
-    if mode == "text8":
+    if check_choice("mode", mode, MODES) == "text8":
         return _text8_bytes(text).decode("ascii").split()
-    if mode == "unicode":
-        return _unicode_tokens(text)
-    raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    return _unicode_tokens(text)
 
 
 def normalize(text: str, mode: str = "text8") -> str:
@@ -174,10 +174,8 @@ def normalize_line(text: str, mode: str = "text8") -> Tuple[bytes, int]:
 
     The fast path of the dump converter: text8 stays in bytes throughout.
     """
-    if mode == "text8":
+    if check_choice("mode", mode, MODES) == "text8":
         tokens = _text8_bytes(text).split()
         return b" ".join(tokens), len(tokens)
-    if mode == "unicode":
-        tokens = _unicode_tokens(text)
-        return " ".join(tokens).encode("utf-8"), len(tokens)
-    raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    tokens = _unicode_tokens(text)
+    return " ".join(tokens).encode("utf-8"), len(tokens)
