@@ -299,3 +299,28 @@ def test_padding_does_not_change_the_result(sg):
     np.testing.assert_allclose(pad1[:, :12], syn1, atol=1e-6)
     assert np.all(pad0[:, 12:] == 0) and np.all(pad1[:, 12:] == 0)
 
+
+# --- one specialisation: the kernel tests run the kernel training runs ------------------------
+def test_training_and_kernel_tests_compile_one_specialisation(tmp_path):
+    """numba compiles ``train_shard`` once per argument-type combination. After a real training
+    run (memory-mapped tokens, one worker), a trainer on an in-memory stream and this module's
+    driver calls (every test above used ``_run_driver``; run alone, this test calls it itself),
+    the dispatcher must hold exactly one specialisation: otherwise the tests exercise a kernel that
+    training never runs (as they did when they passed a float32 learning rate)."""
+    import fastw2v
+    from fastw2v.config import TrainConfig
+    from fastw2v.training.trainer import Trainer
+
+    tokens = _stream(6, 30, [40, 90, 15] * 10)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(f"w{w}" for w in s)
+                                for s in ref.split_sentences(tokens)) + "\n")
+    fastw2v.train(corpus, workers=1, dim=10, epochs=1, min_count=1, progress=False,
+                  use_cache=False)
+    counts = np.bincount(tokens[tokens >= 0], minlength=30).astype(np.int64) + 1
+    Trainer(TrainConfig(dim=12, workers=1, epochs=1, min_count=1, sg=False), tokens,
+            counts).run(progress=False)
+    for sg in (True, False, "hogbatch"):
+        _run_driver(sg, tokens, *_weights(30, 16, seed=1), counts, window=2, negative=3,
+                    sample=1e-3, alpha=0.02, seed=5)
+    assert len(train_shard.signatures) == 1, "\n".join(map(str, train_shard.signatures))
