@@ -14,11 +14,12 @@ corrupted memory silently. The arrays are now grouped by who owns and who writes
 
 They are module-level ``typing.NamedTuple`` classes: numba passes a named tuple of arrays to an
 njit function as its fields (no copy, no indirection) and can cache functions taking them, which
-a ``jitclass`` cannot. Build them only with the constructors below (:func:`make_weights`,
-:func:`make_tables`, :func:`make_params`, :func:`make_shared`, :func:`allocate_thread_state`,
-:func:`token_stream`): they fix every dtype, layout and size, so every caller gets the same numba
-specialisation of :func:`fastw2v.kernels.driver.train_shard` -- the one training runs -- and
-:func:`allocate_thread_state` is the single place that knows the scratch sizes.
+a ``jitclass`` cannot. Build them only with the constructors below (:func:`make_weights` or
+:func:`as_weights`, :func:`make_tables`, :func:`make_params`, :func:`make_shared`,
+:func:`allocate_thread_state`, :func:`token_stream`): they fix every dtype, layout and size, so
+every caller gets the same numba specialisation of :func:`fastw2v.kernels.driver.train_shard` --
+the one training runs -- and :func:`allocate_thread_state` is the single place that knows the
+scratch sizes.
 """
 from __future__ import annotations
 
@@ -229,20 +230,13 @@ def as_weights(syn0: np.ndarray, syn1: np.ndarray) -> Weights:
     return Weights(syn0, syn1)
 
 
-def make_tables(counts: np.ndarray, sample: float, ns_exponent: float = 0.75,
-                sigmoid: tuple = None) -> Tables:
-    """The lookup tables of a vocabulary with ``counts``.
-
-    ``sigmoid`` may pass a ``(sig, logsig)`` pair (e.g. a finer table in a test); by default
-    :func:`fastw2v.kernels.tables.sigmoid_tables`.
-    """
-    sig, logsig = _tables.sigmoid_tables() if sigmoid is None else sigmoid
+def make_tables(counts: np.ndarray, sample: float, ns_exponent: float = 0.75) -> Tables:
+    """The lookup tables of a vocabulary with ``counts`` (sorted or not), subsampling ``sample``
+    and negative-sampling exponent ``ns_exponent``."""
+    sig, logsig = _tables.sigmoid_tables()
     threshold, alias = _tables.alias_table(_tables.negative_weights(counts, ns_exponent))
-    return Tables(sig=np.ascontiguousarray(sig, dtype=np.float32),
-                  logsig=np.ascontiguousarray(logsig, dtype=np.float32),
-                  keep_threshold=_tables.keep_thresholds(counts, sample),
-                  ns_threshold=np.ascontiguousarray(threshold, dtype=np.uint64),
-                  ns_alias=np.ascontiguousarray(alias, dtype=np.int32))
+    return Tables(sig=sig, logsig=logsig, keep_threshold=_tables.keep_thresholds(counts, sample),
+                  ns_threshold=threshold, ns_alias=alias)
 
 
 def make_params(model: int, window: int, negative: int, alpha0: float, min_alpha: float,

@@ -4,8 +4,9 @@
 memory-mapped token stream per epoch. The weights are shared without locks (Hogwild; where and why
 races are tolerated is documented in :class:`fastw2v.kernels.state.Weights`). Every thread owns its
 :class:`fastw2v.kernels.state.ThreadState` (scratch buffers, RNG state, statistics row, cursor) and
-its progress slot; all of them are built by :mod:`fastw2v.kernels.state`'s constructors. The main thread only waits, draws the progress line, checks
-for divergence between epochs and re-raises any worker exception.
+its progress slot; all of them are built by :mod:`fastw2v.kernels.state`'s constructors. The main
+thread only waits, draws the progress line, checks for divergence between epochs and re-raises any
+worker exception.
 """
 from __future__ import annotations
 
