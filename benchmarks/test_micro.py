@@ -19,9 +19,11 @@ import numpy as np
 import pytest
 
 from fastw2v.kernels import tables as tables
-from fastw2v.kernels.blocks import PROGRESS_STRIDE, STATS_WIDTH, STAT_EXAMPLES, block_buffer_size
-from fastw2v.kernels.driver import CURSOR_SIZE, MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
+from fastw2v.kernels.blocks import STAT_EXAMPLES
+from fastw2v.kernels.driver import MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
 from fastw2v.kernels.rng import draw_alias_many, thread_states
+from fastw2v.kernels.state import (allocate_thread_state, make_params, make_shared, make_tables,
+                                   make_weights, token_stream)
 
 VOCAB = 50_000
 TOKENS = 400_000
@@ -33,28 +35,17 @@ def _setup(dim):
     rng = np.random.default_rng(0)
     counts = (1e7 / np.arange(1, VOCAB + 1)).astype(np.int64) + 1  # Zipf, like real text
     tokens = rng.choice(VOCAB, TOKENS, p=counts / counts.sum()).astype(np.int32)
-    syn0, syn1 = tables.initial_weights(VOCAB, dim, 1)
-    sig, logsig = tables.sigmoid_tables()
-    keep = tables.keep_thresholds(counts, 1e-4)
-    thr, alias = tables.alias_table(tables.negative_weights(counts, 0.75))
-    return tokens, syn0, syn1, sig, logsig, keep, thr, alias
+    return token_stream(tokens), make_weights(VOCAB, dim, 1), make_tables(counts, 1e-4)
 
 
 def _run(kernel, dim, state):
-    tokens, syn0, syn1, sig, logsig, keep, thr, alias = state
-    width = syn0.shape[1]
-    stats = np.zeros(STATS_WIDTH)
-    train_shard(MODEL_SKIPGRAM if kernel == "exact" else MODEL_HOGBATCH,
-                tokens, 0, len(tokens), syn0, syn1, sig, logsig, keep, thr, alias, WINDOW,
-                NEGATIVE, np.float32(0.025), np.float32(0.0001), len(tokens) * 1000,
-                np.zeros(PROGRESS_STRIDE, np.int64), 0, np.zeros(1, np.int64), stats,
-                thread_states(1, 1)[0], np.full(CURSOR_SIZE, -1, np.int64),
-                np.zeros(block_buffer_size(WINDOW), np.int32),
-                np.zeros(NEGATIVE + 1, np.int64), np.zeros(width, np.float32),
-                np.zeros(width, np.float32), np.zeros(2 * WINDOW, np.int64),
-                np.zeros(2 * WINDOW * (NEGATIVE + 1), np.float32),
-                np.zeros((2 * WINDOW, width), np.float32))
-    return stats[STAT_EXAMPLES]
+    """One fresh thread over the whole stream, with the state built as training builds it."""
+    tokens, weights, tabs = state
+    params = make_params(MODEL_SKIPGRAM if kernel == "exact" else MODEL_HOGBATCH, WINDOW,
+                         NEGATIVE, 0.025, 0.0001, len(tokens) * 1000)
+    thread = allocate_thread_state(0, params, weights.syn0.shape[1], 1)
+    train_shard(weights, tabs, params, make_shared(1), thread, tokens, 0, len(tokens))
+    return thread.stats[STAT_EXAMPLES]
 
 
 @pytest.mark.parametrize("dim", [100, 300])

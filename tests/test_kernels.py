@@ -6,14 +6,16 @@ import pytest
 
 import reference as ref
 from fastw2v.kernels import tables as tables
-from fastw2v.kernels.blocks import (BLOCK_TOKENS, PROGRESS_STRIDE, STAT_EXAMPLES, STATS_WIDTH,
-                            block_buffer_size, fill_block, publish_progress)
+from fastw2v.kernels.blocks import (BLOCK_TOKENS, PROGRESS_STRIDE, STAT_EXAMPLES, fill_block,
+                                    publish_progress)
 from fastw2v.kernels.cbow import cbow_update
-from fastw2v.kernels.driver import CURSOR_SIZE, MODEL_CBOW, MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
+from fastw2v.kernels.driver import MODEL_CBOW, MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
 from fastw2v.kernels.hogbatch import hogbatch_update
 from fastw2v.kernels.rng import draw_alias_many, next_u64, thread_states
 from fastw2v.kernels.sgd import ns_update
 from fastw2v.kernels.skipgram import skipgram_update
+from fastw2v.kernels.state import (Weights, allocate_thread_state, as_weights, make_params,
+                                   make_shared, make_tables, token_stream)
 
 SIG, LOGSIG = tables.sigmoid_tables()
 
@@ -42,7 +44,8 @@ def test_skipgram_update_matches_reference(alpha):
     targets = np.array([3, 7, 1, 9, 3], dtype=np.int64)  # a repeated negative is allowed
     want0, want1 = ref.skipgram_update(syn0, syn1, 5, targets, alpha, SIG)
     neu1e = np.zeros(syn0.shape[1], np.float32)
-    skipgram_update(syn0, syn1, 5, targets, len(targets), np.float32(alpha), SIG, LOGSIG, neu1e)
+    skipgram_update(Weights(syn0, syn1), 5, targets, len(targets), np.float32(alpha), SIG, LOGSIG,
+                    neu1e)
     np.testing.assert_allclose(syn0, want0, atol=1e-6)
     np.testing.assert_allclose(syn1, want1, atol=1e-6)
 
@@ -54,8 +57,8 @@ def test_cbow_update_matches_reference():
     # contexts are positions 0..4 except position 2 (the center word itself)
     want0, want1 = ref.cbow_update(syn0, syn1, [2, 4, 8, 10], targets, 0.05, SIG)
     d = syn0.shape[1]
-    cbow_update(syn0, syn1, ctx, 0, 5, 2, targets, len(targets), np.float32(0.05), SIG, LOGSIG,
-                np.zeros(d, np.float32), np.zeros(d, np.float32))
+    cbow_update(Weights(syn0, syn1), ctx, 0, 5, 2, targets, len(targets), np.float32(0.05), SIG,
+                LOGSIG, np.zeros(d, np.float32), np.zeros(d, np.float32))
     np.testing.assert_allclose(syn0, want0, atol=1e-6)
     np.testing.assert_allclose(syn1, want1, atol=1e-6)
 
@@ -66,7 +69,7 @@ def test_hogbatch_update_matches_reference():
     targets = np.array([4, 0, 11, 7, 0], dtype=np.int64)
     want0, want1 = ref.hogbatch_update(syn0, syn1, contexts, targets, 0.05, SIG)
     d = syn0.shape[1]
-    hogbatch_update(syn0, syn1, contexts, 4, targets, 5, np.float32(0.05), SIG, LOGSIG,
+    hogbatch_update(Weights(syn0, syn1), contexts, 4, targets, 5, np.float32(0.05), SIG, LOGSIG,
                     np.zeros(4 * 5, np.float32), np.zeros((4, d), np.float32))
     np.testing.assert_allclose(syn0, want0, atol=1e-6)
     np.testing.assert_allclose(syn1, want1, atol=1e-6)
@@ -127,7 +130,7 @@ def test_kernel_step_is_minus_alpha_times_finite_difference_gradient():
         return (loss_with(eps) - loss_with(-eps)) / (2 * eps)
 
     new0, new1 = syn0.copy(), syn1.copy()
-    skipgram_update(new0, new1, 0, targets, 4, np.float32(alpha), fine_sig, fine_logsig,
+    skipgram_update(Weights(new0, new1), 0, targets, 4, np.float32(alpha), fine_sig, fine_logsig,
                     np.zeros(8, np.float32))
     for i in range(8):
         # h's step uses the outputs before their update: exactly -alpha * dL/dh
@@ -210,22 +213,18 @@ def _stream(seed, n_words, lengths):
 
 
 def _run_driver(sg, tokens, syn0, syn1, counts, *, window, negative, sample, alpha, seed):
-    keep = tables.keep_thresholds(counts, sample)
-    thr, al = tables.alias_table(tables.negative_weights(counts, 0.75))
-    state = thread_states(seed, 1)[0]
-    ref_state = int(state[0])
-    progress = np.zeros(PROGRESS_STRIDE, np.int64)
-    stats = np.zeros(STATS_WIDTH)
-    d = syn0.shape[1]
+    """One thread over the whole stream at constant ``alpha``, with the state built as training
+    builds it (:mod:`fastw2v.kernels.state`), so this runs training's specialisation."""
     model = {True: MODEL_SKIPGRAM, False: MODEL_CBOW, "hogbatch": MODEL_HOGBATCH}[sg]
-    train_shard(model, tokens, 0, len(tokens), syn0, syn1, SIG, LOGSIG, keep, thr, al, window,
-                negative, np.float32(alpha), np.float32(alpha), len(tokens), progress, 0,
-                np.zeros(1, np.int64), stats, state, np.full(CURSOR_SIZE, -1, np.int64),
-                np.zeros(block_buffer_size(window), np.int32), np.zeros(negative + 1, np.int64),
-                np.zeros(d, np.float32), np.zeros(d, np.float32),
-                np.zeros(2 * window, np.int64), np.zeros(2 * window * (negative + 1), np.float32),
-                np.zeros((2 * window, d), np.float32))
-    return keep, thr, al, ref_state, progress, stats
+    tabs = make_tables(counts, sample)
+    params = make_params(model, window, negative, alpha, alpha, len(tokens))
+    shared = make_shared(1)
+    thread = allocate_thread_state(0, params, syn0.shape[1], seed)
+    ref_state = int(thread.rng[0])
+    train_shard(as_weights(syn0, syn1), tabs, params, shared, thread, token_stream(tokens), 0,
+                len(tokens))
+    return (tabs.keep_threshold, tabs.ns_threshold, tabs.ns_alias, ref_state, shared.progress,
+            thread.stats)
 
 
 @pytest.mark.parametrize("sg", [True, False, "hogbatch"])
@@ -299,3 +298,29 @@ def test_padding_does_not_change_the_result(sg):
     np.testing.assert_allclose(pad0[:, :12], syn0, atol=1e-6)
     np.testing.assert_allclose(pad1[:, :12], syn1, atol=1e-6)
     assert np.all(pad0[:, 12:] == 0) and np.all(pad1[:, 12:] == 0)
+
+
+# --- one specialisation: the kernel tests run the kernel training runs ------------------------
+def test_training_and_kernel_tests_compile_one_specialisation(tmp_path):
+    """numba compiles ``train_shard`` once per argument-type combination. After a real training
+    run (memory-mapped tokens, one worker), a trainer on an in-memory stream and this module's
+    driver calls (every test above used ``_run_driver``; run alone, this test calls it itself),
+    the dispatcher must hold exactly one specialisation: otherwise the tests exercise a kernel that
+    training never runs (as they did when they passed a float32 learning rate)."""
+    import fastw2v
+    from fastw2v.config import TrainConfig
+    from fastw2v.training.trainer import Trainer
+
+    tokens = _stream(6, 30, [40, 90, 15] * 10)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(f"w{w}" for w in s)
+                                for s in ref.split_sentences(tokens)) + "\n")
+    fastw2v.train(corpus, workers=1, dim=10, epochs=1, min_count=1, progress=False,
+                  use_cache=False)
+    counts = np.bincount(tokens[tokens >= 0], minlength=30).astype(np.int64) + 1
+    Trainer(TrainConfig(dim=12, workers=1, epochs=1, min_count=1, sg=False), tokens,
+            counts).run(progress=False)
+    for sg in (True, False, "hogbatch"):
+        _run_driver(sg, tokens, *_weights(30, 16, seed=1), counts, window=2, negative=3,
+                    sample=1e-3, alpha=0.02, seed=5)
+    assert len(train_shard.signatures) == 1, "\n".join(map(str, train_shard.signatures))

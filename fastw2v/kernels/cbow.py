@@ -9,7 +9,8 @@ The exact gradient of each context vector would be ``(1/m) dL/dh``. Like word2ve
 (``cbow_mean=1``) we add the full ``-alpha dL/dh`` to every context vector instead; keeping the
 reference implementations' update means their learning rates carry over unchanged.
 
-Hogwild races (see :mod:`fastw2v.kernels.sgd`) are tolerated on ``syn0`` and ``syn1``.
+Hogwild races are tolerated on ``syn0`` and ``syn1`` (the rule is documented once, in
+:class:`fastw2v.kernels.state.Weights`).
 """
 from __future__ import annotations
 
@@ -21,12 +22,15 @@ from .sgd import ns_update
 
 
 @inline_kernel
-def cbow_update(syn0, syn1, context_ids, lo, hi, skip, targets, n_targets, alpha,
+def cbow_update(weights, context_ids, lo, hi, skip, targets, n_targets, alpha,
                 sig_table, logsig_table, neu1, neu1e):
     """One CBOW example: contexts ``context_ids[lo:hi]`` except position ``skip``; returns the loss.
 
-    Returns 0 and changes nothing when there is no context word.
+    ``weights`` is a :class:`fastw2v.kernels.state.Weights`, updated in place (Hogwild); ``neu1``
+    and ``neu1e`` are float32 scratch of the row width. Returns 0 and changes nothing when there
+    is no context word.
     """
+    syn0, syn1 = weights.syn0, weights.syn1
     dim = syn0.shape[1]
     m = 0
     for d in range(dim):
@@ -55,12 +59,18 @@ def cbow_update(syn0, syn1, context_ids, lo, hi, skip, targets, n_targets, alpha
 
 
 @inline_kernel
-def cbow_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, state,
-               sig_table, logsig_table, ns_threshold, ns_alias, targets, neu1, neu1e):
+def cbow_block(weights, tables, params, thread, n, first, stop, alpha):
     """Train the centers ``buf[first:stop]`` of a block (contexts from ``buf[:n]``).
 
-    Returns ``(loss, examples)``; an example is one center word with its window.
+    The arguments are the named tuples of :mod:`fastw2v.kernels.state` (``buf`` is
+    ``thread.buf``), the block's bounds and its learning rate. Returns ``(loss, examples)``; an
+    example is one center word with its window.
     """
+    buf, state, targets = thread.buf, thread.rng, thread.targets
+    neu1, neu1e = thread.neu1, thread.neu1e
+    window, negative = params.window, params.negative
+    sig_table, logsig_table = tables.sig, tables.logsig
+    ns_threshold, ns_alias = tables.ns_threshold, tables.ns_alias
     loss = 0.0
     examples = 0
     for i in range(first, stop):
@@ -68,7 +78,7 @@ def cbow_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, state,
         if hi - lo <= 1:
             continue  # a one-word sentence has no context
         n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
-        loss += cbow_update(syn0, syn1, buf, lo, hi, i, targets, n_targets, alpha,
+        loss += cbow_update(weights, buf, lo, hi, i, targets, n_targets, alpha,
                             sig_table, logsig_table, neu1, neu1e)
         examples += 1
     return loss, examples

@@ -17,8 +17,9 @@ What changes statistically is only that the ``m`` pairs of one window share thei
 Every output row is read once and written once per center instead of once per pair, which removes
 most cache misses; this is where the speed comes from.
 
-Hogwild races (see :mod:`fastw2v.kernels.sgd`) are tolerated on ``syn0`` and ``syn1`` as in the exact
-kernel; within one thread the batch is computed from a consistent snapshot.
+Hogwild races are tolerated on ``syn0`` and ``syn1`` as in the exact kernel (the rule is documented
+once, in :class:`fastw2v.kernels.state.Weights`); within one thread the batch is computed from a
+consistent snapshot.
 """
 from __future__ import annotations
 
@@ -30,13 +31,15 @@ from .sgd import sigmoid_and_logs
 
 
 @inline_kernel
-def hogbatch_update(syn0, syn1, contexts, m, targets, n_targets, alpha, sig_table, logsig_table,
+def hogbatch_update(weights, contexts, m, targets, n_targets, alpha, sig_table, logsig_table,
                     grad, grad_in):
     """One window: input rows ``contexts[:m]`` against shared ``targets[:n_targets]``.
 
+    ``weights`` is a :class:`fastw2v.kernels.state.Weights`, updated in place (Hogwild).
     ``grad`` (float32, at least ``m * n_targets``) and ``grad_in`` (float32 ``[>=m, dim]``) are
     scratch. Returns the summed loss of the ``m`` examples.
     """
+    syn0, syn1 = weights.syn0, weights.syn1
     dim = syn0.shape[1]
     loss = 0.0
     # S = C T^T and G = alpha * (Y - s(S))
@@ -79,13 +82,18 @@ def hogbatch_update(syn0, syn1, contexts, m, targets, n_targets, alpha, sig_tabl
 
 
 @inline_kernel
-def hogbatch_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, state,
-                   sig_table, logsig_table, ns_threshold, ns_alias, targets, contexts, grad,
-                   grad_in):
+def hogbatch_block(weights, tables, params, thread, n, first, stop, alpha):
     """Train the centers ``buf[first:stop]`` of a block (contexts from ``buf[:n]``).
 
-    Returns ``(loss, examples)``; an example is one (context, center) pair, as in exact skip-gram.
+    The arguments are the named tuples of :mod:`fastw2v.kernels.state` (``buf`` is
+    ``thread.buf``), the block's bounds and its learning rate. Returns ``(loss, examples)``; an
+    example is one (context, center) pair, as in exact skip-gram.
     """
+    buf, state, targets = thread.buf, thread.rng, thread.targets
+    contexts, grad, grad_in = thread.contexts, thread.grad, thread.grad_in
+    window, negative = params.window, params.negative
+    sig_table, logsig_table = tables.sig, tables.logsig
+    ns_threshold, ns_alias = tables.ns_threshold, tables.ns_alias
     loss = 0.0
     examples = 0
     for i in range(first, stop):
@@ -98,7 +106,7 @@ def hogbatch_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, sta
         if m == 0:
             continue
         n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
-        loss += hogbatch_update(syn0, syn1, contexts, m, targets, n_targets, alpha,
+        loss += hogbatch_update(weights, contexts, m, targets, n_targets, alpha,
                                 sig_table, logsig_table, grad, grad_in)
         examples += m
     return loss, examples

@@ -19,11 +19,8 @@ own update, exactly as word2vec.c orders it (``neu1e`` accumulates before ``syn1
 
 Hogwild
 -------
-Output rows ``v_t`` are read and written by all threads without locks (Niu et al. 2011). A race can
-only lose or mix a few float updates on a row two threads touch at the same instant; with
-vocabularies of 10^4..10^7 rows such collisions are rare, each update is small (alpha * O(1)) and
-SGD tolerates the noise, which is why word2vec.c and gensim also run this way. Only the few most
-frequent rows collide often, and those receive so many updates that a lost one does not matter.
+Output rows ``v_t`` are read and written by all threads without locks; where and why such races are
+tolerated is documented once, in :class:`fastw2v.kernels.state.Weights`.
 """
 from __future__ import annotations
 
@@ -56,7 +53,8 @@ def sigmoid_and_logs(f, sig_table, logsig_table):
 def ns_update(h, syn1, targets, n_targets, alpha, sig_table, logsig_table, neu1e):
     """Negative-sampling step of hidden vector ``h`` against ``targets[:n_targets]``.
 
-    ``targets[0]`` is the positive word, the rest are negatives. Output rows are updated in place;
+    ``targets[0]`` is the positive word, the rest are negatives. Output rows are updated in place
+    (Hogwild, see :class:`fastw2v.kernels.state.Weights`);
     the gradient for ``h`` is *accumulated* into ``neu1e`` (the caller zeroes it and applies it), so
     skip-gram and CBOW share this code. Returns the loss of this example (float64).
     """

@@ -7,8 +7,9 @@ the hidden vector is ``c``'s input vector ``syn0[c]``, the positive target is ``
 targets are drawn fresh for this example from the alias table. The loss and gradient are derived in
 :mod:`fastw2v.kernels.sgd`; ``syn0[c]`` receives the accumulated gradient after all targets are updated.
 
-Hogwild races (see :mod:`fastw2v.kernels.sgd`) are tolerated on both ``syn0`` and ``syn1``: another thread
-may update ``syn0[c]`` between our read and our write-back, losing one small update at worst.
+Hogwild races are tolerated on both ``syn0`` and ``syn1`` (the rule is documented once, in
+:class:`fastw2v.kernels.state.Weights`): another thread may update ``syn0[c]`` between our read and
+our write-back, losing one small update at worst.
 """
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ from .sgd import ns_update
 
 
 @inline_kernel
-def skipgram_update(syn0, syn1, context, targets, n_targets, alpha, sig_table, logsig_table,
-                    neu1e):
+def skipgram_update(weights, context, targets, n_targets, alpha, sig_table, logsig_table, neu1e):
     """One skip-gram example: input vector ``syn0[context]`` against ``targets[:n_targets]``.
 
-    Returns the example's loss.
+    ``weights`` is a :class:`fastw2v.kernels.state.Weights`, updated in place (Hogwild);
+    ``neu1e`` is float32 scratch of the row width. Returns the example's loss.
     """
+    syn0, syn1 = weights.syn0, weights.syn1
     dim = syn0.shape[1]
     for d in range(dim):
         neu1e[d] = 0.0
@@ -35,12 +37,17 @@ def skipgram_update(syn0, syn1, context, targets, n_targets, alpha, sig_table, l
 
 
 @inline_kernel
-def skipgram_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, state,
-                   sig_table, logsig_table, ns_threshold, ns_alias, targets, neu1e):
+def skipgram_block(weights, tables, params, thread, n, first, stop, alpha):
     """Train the centers ``buf[first:stop]`` of a block (contexts from ``buf[:n]``).
 
-    Returns ``(loss, examples)``; an example is one (context, center) pair.
+    The arguments are the named tuples of :mod:`fastw2v.kernels.state` (``buf`` is
+    ``thread.buf``), the block's bounds and its learning rate. Returns ``(loss, examples)``; an
+    example is one (context, center) pair.
     """
+    buf, state, targets, neu1e = thread.buf, thread.rng, thread.targets, thread.neu1e
+    window, negative = params.window, params.negative
+    sig_table, logsig_table = tables.sig, tables.logsig
+    ns_threshold, ns_alias = tables.ns_threshold, tables.ns_alias
     loss = 0.0
     examples = 0
     for i in range(first, stop):
@@ -50,7 +57,7 @@ def skipgram_block(syn0, syn1, buf, n, first, stop, window, negative, alpha, sta
             if j == i:
                 continue
             n_targets = draw_targets(targets, word, negative, state, ns_threshold, ns_alias)
-            loss += skipgram_update(syn0, syn1, buf[j], targets, n_targets, alpha,
+            loss += skipgram_update(weights, buf[j], targets, n_targets, alpha,
                                     sig_table, logsig_table, neu1e)
             examples += 1
     return loss, examples

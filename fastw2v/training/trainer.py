@@ -2,9 +2,11 @@
 
 ``workers`` Python threads each run one nogil kernel call over a contiguous shard of the
 memory-mapped token stream per epoch. The weights are shared without locks (Hogwild; where and why
-races are tolerated is documented in :mod:`fastw2v.kernels.sgd`). Every thread owns its scratch buffers, RNG
-state, statistics row and progress slot. The main thread only waits, draws the progress line, checks
-for divergence between epochs and re-raises any worker exception.
+races are tolerated is documented in :class:`fastw2v.kernels.state.Weights`). Every thread owns its
+:class:`fastw2v.kernels.state.ThreadState` (scratch buffers, RNG state, statistics row, cursor) and
+its progress slot; all of them are built by :mod:`fastw2v.kernels.state`'s constructors. The main
+thread only waits, draws the progress line, checks for divergence between epochs and re-raises any
+worker exception.
 """
 from __future__ import annotations
 
@@ -20,11 +22,12 @@ from . import evalloss
 
 from ..kernels import tables
 from ..kernels.blocks import (PROGRESS_STRIDE, STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, STATS_WIDTH,
-                     block_buffer_size, linear_alpha)
+                              linear_alpha)
 from ..config import TrainConfig
-from ..kernels.driver import CURSOR_POS, CURSOR_SIZE, model_code, train_shard
+from ..kernels.driver import model_code, train_shard
+from ..kernels.state import (CURSOR_POS, CURSOR_SIZE, allocate_thread_state, make_params,
+                             make_shared, make_tables, make_weights, token_stream)
 from ..base.progress import ProgressLine
-from ..kernels.rng import thread_states
 
 logger = logging.getLogger("fastw2v")
 
@@ -97,42 +100,28 @@ class Trainer:
     def __init__(self, config: TrainConfig, tokens: np.ndarray, counts: np.ndarray,
                  raw_tokens_per_epoch: Optional[int] = None):
         self.config = config
-        self.tokens = tokens
+        self.tokens = token_stream(tokens)  # read-only view, no copy
         self.n_words = int(len(counts))
         self.words_per_epoch = len(tokens) - _count_sentence_ends(tokens)
         self.raw_tokens_per_epoch = (int(raw_tokens_per_epoch) if raw_tokens_per_epoch is not None
                                      else self.words_per_epoch)
         self.total_words = max(1, self.words_per_epoch * config.epochs)
 
-        self.syn0, self.syn1 = tables.initial_weights(self.n_words, config.dim, config.seed)
-        self.sig_table, self.logsig_table = tables.sigmoid_tables()
-        self.keep_threshold = tables.keep_thresholds(counts, config.sample)
+        self.weights = make_weights(self.n_words, config.dim, config.seed)
+        self.tables = make_tables(counts, config.sample, config.ns_exponent)
         ns_weights = tables.negative_weights(counts, config.ns_exponent)
-        self.ns_threshold, self.ns_alias = tables.alias_table(ns_weights)
         self.loss_probe = evalloss.make_probe(tokens, ns_weights / ns_weights.sum(),
                                               config.window, config.negative, config.seed)
+        self.params = make_params(model_code(config.sg, config.shared_negatives), config.window,
+                                  config.negative, config.alpha, config.min_alpha,
+                                  self.total_words)
 
         n = config.workers
         self.shards = _shard_bounds(len(tokens), n)
-        self.progress = np.zeros(n * PROGRESS_STRIDE, dtype=np.int64)
-        self.stats = np.zeros((n, STATS_WIDTH), dtype=np.float64)
-        self.stop_flag = np.zeros(1, dtype=np.int64)
-        # Everything a thread writes in its hot loop lives on cache lines of its own.
+        self.shared = make_shared(n)
         width = self.syn0.shape[1]  # dim padded, see tables.ROW_ALIGN_FLOATS
-        private = tables.aligned_zeros
-        self.rng_states = [private(1, np.uint64) for _ in range(n)]
-        for t, s in enumerate(thread_states(config.seed, n)):
-            self.rng_states[t][:] = s
-        self._buffers = [private(block_buffer_size(config.window), np.int32) for _ in range(n)]
-        self._targets = [private(config.negative + 1, np.int64) for _ in range(n)]
-        self._neu1 = [private(width) for _ in range(n)]
-        self._neu1e = [private(width) for _ in range(n)]
-        w, k = 2 * config.window, config.negative + 1
-        self._contexts = [private(w, np.int64) for _ in range(n)]
-        self._grad = [private(w * k) for _ in range(n)]
-        self._grad_in = [private((w, width)) for _ in range(n)]
-        self.model = model_code(config.sg, config.shared_negatives)
-        self.cursors = [private(CURSOR_SIZE, np.int64) for _ in range(n)]
+        self.threads = [allocate_thread_state(t, self.params, width, config.seed)
+                        for t in range(n)]
         # Where the run stands (all of it goes into a checkpoint):
         self.epoch = 0                    # the epoch being (or next to be) trained, 0-based
         self.in_epoch = False             # True while an epoch is paused half way
@@ -143,15 +132,24 @@ class Trainer:
 
     # -- one thread's work -------------------------------------------------------------------
     def _run_shard(self, t: int) -> None:
-        c = self.config
         start, end = self.shards[t]
-        train_shard(self.model, self.tokens, start, end, self.syn0, self.syn1,
-                    self.sig_table, self.logsig_table, self.keep_threshold,
-                    self.ns_threshold, self.ns_alias,
-                    c.window, c.negative, c.alpha, c.min_alpha, self.total_words,
-                    self.progress, t, self.stop_flag, self.stats[t], self.rng_states[t],
-                    self.cursors[t], self._buffers[t], self._targets[t], self._neu1[t],
-                    self._neu1e[t], self._contexts[t], self._grad[t], self._grad_in[t])
+        train_shard(self.weights, self.tables, self.params, self.shared, self.threads[t],
+                    self.tokens, start, end)
+
+    @property
+    def syn0(self) -> np.ndarray:
+        """The input vectors as the kernels hold them (padded rows, see :class:`Weights`)."""
+        return self.weights.syn0
+
+    @property
+    def syn1(self) -> np.ndarray:
+        """The output vectors as the kernels hold them (padded rows)."""
+        return self.weights.syn1
+
+    @property
+    def stats(self) -> np.ndarray:
+        """Every thread's statistics row, ``(workers, STATS_WIDTH)`` float64 (a copy)."""
+        return np.stack([th.stats for th in self.threads])
 
     @property
     def vectors(self) -> np.ndarray:
@@ -160,11 +158,11 @@ class Trainer:
 
     # -- helpers for the main thread ----------------------------------------------------------
     def words_done(self) -> int:
-        return int(self.progress[::PROGRESS_STRIDE].sum())
+        return int(self.shared.progress[::PROGRESS_STRIDE].sum())
 
     def current_alpha(self) -> float:
-        c = self.config
-        return float(linear_alpha(c.alpha, c.min_alpha, self.words_done(), self.total_words))
+        p = self.params
+        return float(linear_alpha(p.alpha0, p.min_alpha, self.words_done(), p.total_words))
 
     def _check_finite(self) -> None:
         """Raise :class:`TrainingDiverged` rather than continue (or checkpoint) NaN weights."""
@@ -216,7 +214,7 @@ class Trainer:
                             spent = time.perf_counter() - t0
                             self.epoch_seconds += spent
                             self.elapsed += spent
-                        self.stop_flag[0] = 0
+                        self.shared.stop_flag[0] = 0
                         if finished:
                             break
                         self._check_finite()
@@ -245,8 +243,8 @@ class Trainer:
                           raw_words=self.raw_tokens_per_epoch * len(self.history))
 
     def _start_epoch(self) -> None:
-        for cursor in self.cursors:
-            cursor[CURSOR_POS] = -1
+        for th in self.threads:
+            th.cursor[CURSOR_POS] = -1
         self.epoch_base[:STATS_WIDTH] = self.stats.sum(axis=0)
         self.epoch_base[STATS_WIDTH] = self.words_done()
         self.epoch_seconds = 0.0
@@ -291,27 +289,28 @@ class Trainer:
                 line.update(self.words_done(), self.total_words,
                             self.elapsed + time.perf_counter() - t0, self.current_alpha(), loss)
                 if deadline is not None and pending and time.perf_counter() >= deadline:
-                    self.stop_flag[0] = 1
+                    self.shared.stop_flag[0] = 1
                     paused = True
         except BaseException:  # KeyboardInterrupt included: stop the workers before leaving
-            self.stop_flag[0] = 1
+            self.shared.stop_flag[0] = 1
             wait(futures)
             raise
         errors = [f.exception() for f in futures if f.done() and f.exception() is not None]
         if errors:
-            self.stop_flag[0] = 1
+            self.shared.stop_flag[0] = 1
             wait(futures)
             raise errors[0]
         wait(futures)
-        return not paused or all(cur[CURSOR_POS] >= end
-                                 for cur, (_, end) in zip(self.cursors, self.shards))
+        return not paused or all(th.cursor[CURSOR_POS] >= end
+                                 for th, (_, end) in zip(self.threads, self.shards))
 
     # -- checkpoints ---------------------------------------------------------------------------
     def state_arrays(self) -> dict:
         """The per-run arrays a checkpoint holds (besides the weights)."""
-        return dict(progress=self.progress, stats=self.stats,
-                    rng_states=np.stack(self.rng_states), cursors=np.stack(self.cursors),
-                    buffers=np.stack(self._buffers))
+        return dict(progress=self.shared.progress, stats=self.stats,
+                    rng_states=np.stack([th.rng for th in self.threads]),
+                    cursors=np.stack([th.cursor for th in self.threads]),
+                    buffers=np.stack([th.buf for th in self.threads]))
 
     def state_meta(self) -> dict:
         """The per-run scalars a checkpoint holds."""
@@ -325,10 +324,10 @@ class Trainer:
         if int(meta["n_tokens"]) != len(self.tokens):
             raise ValueError(f"the checkpoint was made on a token stream of {meta['n_tokens']} "
                              f"tokens, this corpus has {len(self.tokens)}: not the same corpus")
-        expected = {"progress": self.progress.shape, "stats": self.stats.shape,
-                    "rng_states": (len(self.rng_states), 1),
-                    "cursors": (len(self.cursors), CURSOR_SIZE),
-                    "buffers": (len(self._buffers), len(self._buffers[0]))}
+        n = len(self.threads)
+        expected = {"progress": self.shared.progress.shape, "stats": (n, STATS_WIDTH),
+                    "rng_states": (n, 1), "cursors": (n, CURSOR_SIZE),
+                    "buffers": (n, len(self.threads[0].buf))}
         for name, shape in expected.items():
             if arrays[name].shape != shape:
                 raise ValueError(f"checkpoint array {name} has shape {arrays[name].shape}, "
@@ -338,12 +337,12 @@ class Trainer:
                              f"{self.syn0.shape}")
         self.syn0[:] = syn0
         self.syn1[:] = syn1
-        self.progress[:] = arrays["progress"]
-        self.stats[:] = arrays["stats"]
-        for t in range(len(self.rng_states)):
-            self.rng_states[t][:] = arrays["rng_states"][t]
-            self.cursors[t][:] = arrays["cursors"][t]
-            self._buffers[t][:] = arrays["buffers"][t]
+        self.shared.progress[:] = arrays["progress"]
+        for t, th in enumerate(self.threads):
+            th.stats[:] = arrays["stats"][t]
+            th.rng[:] = arrays["rng_states"][t]
+            th.cursor[:] = arrays["cursors"][t]
+            th.buf[:] = arrays["buffers"][t]
         self.epoch = int(meta["epoch"])
         self.in_epoch = bool(meta["in_epoch"])
         self.epoch_base[:] = meta["epoch_base"]
