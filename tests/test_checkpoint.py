@@ -126,7 +126,7 @@ def test_resume_rejects_another_corpus_and_corrupt_checkpoints(corpus, tmp_path)
     class CtrlC:
         def on_epoch_end(self, epoch, stats):
             raise KeyboardInterrupt
-    with pytest.raises(TrainingInterrupted):
+    with pytest.raises(TrainingInterrupted, match="checkpoint written to .*ck"):
         fastw2v.train(corpus, checkpoint=ck, callbacks=[CtrlC()], **SETTINGS)
     other = tmp_path / "other.txt"
     other.write_text("a b c d e f g\n" * 50)
@@ -135,7 +135,7 @@ def test_resume_rejects_another_corpus_and_corrupt_checkpoints(corpus, tmp_path)
     (ck / "state.npz").write_bytes(b"garbage")
     with pytest.raises(ModelFormatError, match="checkpoint"):
         fastw2v.train(corpus, resume=ck, progress=False)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="checkpoint not found: .*missing"):
         fastw2v.train(corpus, resume=tmp_path / "missing", progress=False)
     with pytest.raises(ValueError, match="checkpoint_every"):
         fastw2v.train(corpus, checkpoint_every=5, **SETTINGS)

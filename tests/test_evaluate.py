@@ -69,7 +69,8 @@ def test_analogies_restrict_vocab(qfile):
     assert (r.correct, r.seen, r.skipped, r.accuracy) == (0, 0, 4, 0.0)
     r = evaluate_analogies(royal(), qfile, restrict_vocab=None)
     assert r.seen == 3
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="restrict_vocab must be a non-negative integer or None, "
+                                         "got -3"):
         evaluate_analogies(royal(), qfile, restrict_vocab=-3)
 
 
@@ -254,7 +255,7 @@ def test_spearman_hand_computed():
     assert spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
     assert math.isnan(spearman([1], [2]))
     assert math.isnan(spearman([1, 1, 1], [1, 2, 3]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="sequences differ in length: 2 and 3"):
         spearman([1, 2], [1, 2, 3])
 
 

@@ -102,7 +102,7 @@ def test_limit_reads_first_rows(tmp_path, binary):
     words, got = read_word2vec(path, limit=100)
     assert words == WORDS
     assert read_word2vec(path, limit=0)[1].shape == (0, vec.shape[1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="limit must be a non-negative integer or None, got -1"):
         read_word2vec(path, limit=-1)
 
 
@@ -113,7 +113,7 @@ def test_limit_does_not_need_rest_of_file(tmp_path):
     path.write_bytes(data[: len(data) - 5])  # last row truncated
     words, _ = read_word2vec(path, binary=True, limit=3)
     assert words == WORDS[:3]
-    with pytest.raises(ModelFormatError):
+    with pytest.raises(ModelFormatError, match=r"v\.bin: row 6 .*truncated file"):
         read_word2vec(path, binary=True)
 
 
@@ -233,21 +233,27 @@ def test_text_empty_row(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match=r"nope\.bin"):
         read_word2vec(tmp_path / "nope.bin")
 
 
-@pytest.mark.parametrize("word", ["a b", "a\tb", "new\nline", "", "cr\r"])
-def test_write_rejects_unrepresentable_words(tmp_path, word):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("word, match", [
+    ("a b", "word #1 'a b' contains whitespace"),
+    ("a\tb", r"word #1 'a\\tb' contains whitespace"),
+    ("new\nline", r"word #1 'new\\nline' contains whitespace"),
+    ("", "word #1 is empty; word2vec files cannot store an empty word"),
+    ("cr\r", r"word #1 'cr\\r' contains whitespace"),
+])
+def test_write_rejects_unrepresentable_words(tmp_path, word, match):
+    with pytest.raises(ValueError, match=match):
         write_word2vec(tmp_path / "v.txt", ["ok", word], np.zeros((2, 3), np.float32))
     assert not (tmp_path / "v.txt").exists()
 
 
 def test_write_shape_errors(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="1 words but 2 vector rows"):
         write_word2vec(tmp_path / "v", ["a"], np.zeros((2, 3)))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"vectors must be a 2-d array, got shape \(3,\)"):
         write_word2vec(tmp_path / "v", ["a"], np.zeros(3))
 
 
@@ -259,7 +265,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         pass
 
     vec = _vectors()
-    with pytest.raises(ValueError):  # invalid word: nothing written
+    with pytest.raises(ValueError, match="'a b' contains whitespace"):  # nothing written
         write_word2vec(path, ["a b"] + WORDS[1:], vec, binary=True)
     monkeypatch.setattr("fastw2v.vectors.word2vec._WRITE_CHUNK_ROWS", 2)
     real = np.ascontiguousarray
@@ -268,11 +274,11 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     def flaky(*a, **k):
         calls["n"] += 1
         if calls["n"] == 2:
-            raise Boom
+            raise Boom("disk full")
         return real(*a, **k)
 
     monkeypatch.setattr("fastw2v.vectors.word2vec.np.ascontiguousarray", flaky)
-    with pytest.raises(Boom):
+    with pytest.raises(Boom, match="disk full"):
         write_word2vec(path, WORDS, vec, binary=True)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["v.bin"]
