@@ -14,7 +14,7 @@ The cases and their tests:
   ``test_invalid_utf8_words_are_counted_in_the_warning``;
 * a single line of hundreds of MB (streams, never cut, bounded peak RSS):
   ``test_single_line_of_200_mb_streams_in_bounded_memory``; a line without any whitespace:
-  ``test_line_without_whitespace_is_read_in_linear_time``;
+  ``test_line_without_whitespace_is_searched_once``;
 * ``dim``, ``window``, ``negative``, ``epochs`` <= 0, ``sample`` < 0, ``alpha`` <= 0 or NaN,
   ``min_alpha`` > ``alpha``, ``workers`` < 1 (and ``min_count``, ``max_vocab_size`` < 1), checked
   before training: ``test_invalid_parameter``;
@@ -48,6 +48,7 @@ import fastw2v
 from fastw2v.training import api as api
 from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.errors import ModelFormatError
+from fastw2v.corpus import reader as reader_module
 from fastw2v.corpus.stream import prepare_corpus
 from cli_helpers import assert_clean_error, run
 
@@ -191,7 +192,8 @@ def test_invalid_utf8_words_are_counted_in_the_warning(dirs, capsys):
 # ------------------------------------------------------------------------------------------- #
 _PEAK_RSS_CHILD = textwrap.dedent("""\
     import json, sys, time
-    from fastw2v.corpus.stream import prepare_corpus
+    from fastw2v.corpus import reader as reader_module
+from fastw2v.corpus.stream import prepare_corpus
 
     def peak_kb():
         with open("/proc/self/status") as fh:
@@ -259,16 +261,28 @@ def test_single_line_of_200_mb_streams_in_bounded_memory(tmp_path):
     assert peak_mb < SINGLE_LINE_PEAK_MB, res
 
 
-def test_line_without_whitespace_is_read_in_linear_time(tmp_path):
-    """A 32 MB token (binary junk without whitespace, or a line of one "word") read in 16 KiB
-    pieces: the pieces are joined once, not re-copied and re-searched per piece (that took 24 s
-    here; it now takes 0.4 s)."""
+def test_line_without_whitespace_is_searched_once(tmp_path, monkeypatch):
+    """A 4 MB token (binary junk without whitespace, or a line of one "word") read in 16 KiB
+    pieces is read whole, and each piece is searched for whitespace once: the unfinished token is
+    kept as a list of pieces and joined when its end is found, not re-searched (and re-copied)
+    with every new piece, which is quadratic (32 MB took 24 s so). The search is counted, not
+    timed; benchmarks/test_slowdown_guards.py times the 32 MB case."""
+    searched = []
+    real = reader_module._last_whitespace
+
+    def counting(block):
+        searched.append(len(block))
+        return real(block)
+
+    monkeypatch.setattr(reader_module, "_last_whitespace", counting)
     corpus = tmp_path / "no-whitespace.txt"
-    corpus.write_bytes(b"a\n" + b"x" * (32 << 20) + b" b\n")
+    corpus.write_bytes(b"a\n" + b"x" * (4 << 20) + b" b\n")
     pc = prepare_corpus(corpus, min_count=1, use_cache=False, chunk_bytes=16 << 10)
     assert pc.n_raw_tokens == 3 and pc.n_sentences == 2
-    assert pc.vocab.words[2] == "x" * (32 << 20)
+    assert pc.vocab.words[2] == "x" * (4 << 20)
     assert pc.tokens.tolist() == [0, -1, 2, 1, -1]
+    assert len(searched) > 256  # the token came in pieces
+    assert sum(searched) == corpus.stat().st_size  # one pass, each byte searched once
 
 
 # ------------------------------------------------------------------------------------------- #
