@@ -68,8 +68,9 @@ def test_periodic_checkpoints_do_not_change_the_result(corpus, uninterrupted, tm
     monkeypatch.setattr(checkpoint_module, "save_checkpoint", counting_save)
     ck = tmp_path / "ck"
     emb = fastw2v.train(corpus, checkpoint=ck, checkpoint_every=1e-6, **SETTINGS)
-    assert np.array_equal(emb.vectors, uninterrupted.vectors)
+    assert saves.count(True) >= 1  # at least one save paused the workers mid-epoch
     assert saves.count(False) == SETTINGS["epochs"]  # one at every epoch end
+    assert np.array_equal(emb.vectors, uninterrupted.vectors)
     assert not ck.exists()  # removed after a successful run
 
 

@@ -117,9 +117,25 @@ def test_analogy_file_parsing(tmp_path, caplog):
     assert invalid == 1 and "expected 4 words" in caplog.text
 
 
-def test_analogies_agree_with_embeddings_analogy(qfile):
-    e = royal()
-    assert e.analogy("man", "king", "woman", topn=1)[0][0] == "queen"
+def test_analogies_agree_with_embeddings_analogy(tmp_path):
+    """evaluate_analogies (whole vocabulary, exact case) counts a question correct exactly when
+    Embeddings.analogy's top answer is the expected word, section by section."""
+    rng = np.random.default_rng(77)
+    path = tmp_path / "questions.txt"
+    path.write_text(_synthetic_questions(rng, n_sections=3, per_section=40))
+    emb = _build_model(path, rng, variant_share=0.0)
+    noisy = emb.vectors + rng.standard_normal(emb.vectors.shape).astype(np.float32)
+    emb = Embeddings(noisy, emb.words)  # about a third of the answers right
+    margin = _reference(emb, path, len(emb), case_insensitive=False)[3]
+    assert margin > 2e-6, "test data has near-ties; float32 rounding could flip answers"
+    sections, questions, _ = read_analogy_file(path)
+    expected = {name: [0, 0] for name in sections}
+    for sec, _, (a, b, c, d) in questions:
+        expected[sections[sec]][0] += emb.analogy(a, b, c, topn=1)[0][0] == d
+        expected[sections[sec]][1] += 1
+    r = evaluate_analogies(emb, path, restrict_vocab=None, case_insensitive=False)
+    assert r.sections == {name: tuple(cs) for name, cs in expected.items()}
+    assert 0 < r.correct < r.seen == len(questions)
 
 
 # ------------------------------------------------------------------------------------------- #
