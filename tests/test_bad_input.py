@@ -335,6 +335,12 @@ def test_invalid_parameter(dirs, capsys, no_training, args, needles, existed):
     (["train", "{TINY}", "-o", "{OUT}", "--window"], "expected one argument"),
     (["train", "{TINY}"], "the output is required"),
     (["train", "-o", "{OUT}"], "the corpus is required"),
+    (["train", "{TINY}", "-train", "{TINY}", "-o", "{OUT}"],
+     "give the corpus once: as CORPUS or with -train, not both"),
+    (["train", "{TINY}", "-o", "{OUT}", "-cbow", "2"], "argument -cbow: expected 0 or 1, got '2'"),
+    (["train", "{TINY}", "-o", "{OUT}", "--binary", "--no-binary"],
+     "argument --no-binary/--text: not allowed with argument --binary"),
+    ([], "the following arguments are required: COMMAND"),
     (["eval", "{OUT}", "--bogus"], "unrecognized arguments: --bogus"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])
@@ -548,10 +554,12 @@ def test_a_good_model_passes_the_same_checks(tmp_path, capsys):
 # ------------------------------------------------------------------------------------------- #
 # a real process: one line on stderr, no traceback
 # ------------------------------------------------------------------------------------------- #
-@pytest.mark.parametrize("case", ["empty-corpus", "bad-parameter", "corrupt-model"])
+@pytest.mark.parametrize("case", ["missing-corpus", "empty-corpus", "bad-parameter",
+                                  "corrupt-model"])
 def test_real_process_prints_one_line_no_traceback(tmp_path, case):
     corpus = tmp_path / "corpus.txt"
-    corpus.write_text("   \n\n" if case == "empty-corpus" else "some words\n")
+    if case != "missing-corpus":
+        corpus.write_text("   \n\n" if case == "empty-corpus" else "some words\n")
     out = tmp_path / "out" / "vec.bin"
     out.parent.mkdir()
     if case == "corrupt-model":
@@ -562,7 +570,8 @@ def test_real_process_prints_one_line_no_traceback(tmp_path, case):
     else:
         argv = ["train", corpus, "-o", out, "--cache-dir", tmp_path / "cache", "--no-progress"]
         argv += ["--window", "0"] if case == "bad-parameter" else []
-        needle = "window must be in [1, 1000]" if case == "bad-parameter" else "no tokens"
+        needle = {"missing-corpus": f"corpus file not found: {corpus}",
+                  "bad-parameter": "window must be in [1, 1000]"}.get(case, "no tokens")
     proc = subprocess.run([sys.executable, "-m", "fastw2v", *map(str, argv)], cwd=tmp_path,
                           env=_child_env(), capture_output=True, text=True, timeout=120,
                           stdin=subprocess.DEVNULL)
