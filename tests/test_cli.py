@@ -275,8 +275,8 @@ def test_download_offline(offline, capsys):
 # ------------------------------------------------------------------------------------------- #
 # real processes
 # ------------------------------------------------------------------------------------------- #
-def _python_m(*argv, cwd):
-    env = dict(os.environ)
+def _python_m(*argv, cwd, env=None):
+    env = dict(os.environ, **(env or {}))
     package_root = str(Path(fastw2v.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     return subprocess.run([sys.executable, "-m", "fastw2v", *map(str, argv)], cwd=cwd, env=env,
@@ -288,3 +288,18 @@ def test_python_m_fastw2v_help(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "train" in proc.stdout and "download" in proc.stdout
 
+
+def test_one_worker_fixed_seed_gives_byte_identical_files_across_processes(tmp_path):
+    """Two processes (with different hash seeds, each preparing the corpus afresh) train with one
+    worker and seed 7 and write byte-identical vector files; seed 8 writes another file."""
+    files = []
+    for run_no, (seed, hash_seed) in enumerate([(7, "1"), (7, "2"), (8, "1")]):
+        out = tmp_path / f"vec{run_no}.bin"
+        proc = _python_m("train", TINY, "-o", out, *FAST, "--epochs", 2, "--seed", seed,
+                         "--cache-dir", tmp_path / f"cache{run_no}", "-q", cwd=tmp_path,
+                         env={"PYTHONHASHSEED": hash_seed})
+        assert proc.returncode == 0, proc.stderr
+        files.append(out.read_bytes())
+    assert files[0].startswith(b"37 8\n")
+    assert files[0] == files[1]
+    assert files[0] != files[2]
