@@ -221,6 +221,7 @@ def _child_env():
     return env
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 def test_single_line_of_200_mb_streams_in_bounded_memory(tmp_path):
     """A text8-style corpus that is one 210 MB line (35 million tokens, 40,000 distinct words,

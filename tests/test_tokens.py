@@ -412,6 +412,7 @@ def test_cache_key_changes_with_inputs(tmp_path, corpus_file):
 # The real corpus
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_wiki100m(data_dir: Path):
     path = data_dir / "wiki100m.txt.gz"
     if not path.exists():
