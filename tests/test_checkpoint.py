@@ -16,17 +16,20 @@ SETTINGS = dict(dim=16, window=3, negative=3, sample=1e-3, min_count=1, epochs=3
                 seed=3, progress=False)
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def write_corpus(p):
     """~150k tokens in long lines: several blocks per epoch, so pauses can fall mid-epoch."""
     rng = np.random.default_rng(0)
     words = np.array([f"w{i}" for i in range(400)])
-    p = tmp_path_factory.mktemp("ckpt") / "corpus.txt"
     with open(p, "w") as fh:
         for _ in range(30):
             ids = rng.zipf(1.3, 5000) % 400
             fh.write(" ".join(words[ids]) + "\n")
     return p
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return write_corpus(tmp_path_factory.mktemp("ckpt") / "corpus.txt")
 
 
 @pytest.fixture(scope="module")

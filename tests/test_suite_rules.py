@@ -116,7 +116,8 @@ BREAKS = {
         "def test_x():\n    with open(p) as fh, pytest.raises(OSError):\n        f()\n",
     ],
     clock_reads: [
-        "def test_x():\n    t = time.perf_counter()\n    f()\n    assert time.perf_counter() - t < 2\n",
+        "def test_x():\n    t = time.perf_counter()\n    f()\n"
+        "    assert time.perf_counter() - t < 2\n",
         "from time import process_time\n",
         "def test_x():\n    assert time.time() > 0\n",
     ],
