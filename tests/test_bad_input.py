@@ -192,8 +192,7 @@ def test_invalid_utf8_words_are_counted_in_the_warning(dirs, capsys):
 # ------------------------------------------------------------------------------------------- #
 _PEAK_RSS_CHILD = textwrap.dedent("""\
     import json, sys, time
-    from fastw2v.corpus import reader as reader_module
-from fastw2v.corpus.stream import prepare_corpus
+    from fastw2v.corpus.stream import prepare_corpus
 
     def peak_kb():
         with open("/proc/self/status") as fh:
