@@ -83,7 +83,7 @@ def test_alias_draws_per_second(benchmark):
     state = thread_states(1, 1)[0]
     draw_alias_many(state, thr, alias, out)
     benchmark.pedantic(draw_alias_many, args=(state, thr, alias, out), rounds=10, iterations=1)
-    p0 = counts[0] ** 0.75 / np.sum(counts ** 0.75)  # the last round's draws are real draws
+    p0 = counts[0] ** 0.75 / np.sum(counts ** 0.75)  # out holds the last round's draws
     assert 0 <= out.min() and out.max() < VOCAB
     assert abs(np.mean(out == 0) - p0) < 5 * np.sqrt(p0 * (1 - p0) / out.size)
     benchmark.extra_info["draws_per_sec"] = out.size / benchmark.stats.stats.median
