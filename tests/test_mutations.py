@@ -163,14 +163,14 @@ def test_uniform_negative_sampling_is_caught(monkeypatch):
                         lambda counts, ns_exponent: np.ones(len(counts)))
     assert_fails(test_kernels.test_alias_draws_match_target_distribution)
     assert_fails(test_train.test_negatives_are_drawn_with_probability_count_to_the_ns_exponent,
-                 0.75)
+                 monkeypatch, 0.75)
 
 
 def test_ignored_ns_exponent_is_caught(monkeypatch):
     real = tables.negative_weights
     monkeypatch.setattr(tables, "negative_weights", lambda counts, ns_exponent: real(counts, 0.75))
     assert_fails(test_train.test_negatives_are_drawn_with_probability_count_to_the_ns_exponent,
-                 0.5)
+                 monkeypatch, 0.5)
 
 
 def test_reference_loss_with_swapped_labels_is_caught(monkeypatch):

@@ -90,16 +90,24 @@ def test_two_workers_train_and_count_every_word(topic_corpus):
 
 
 @pytest.mark.parametrize("ns_exponent", [0.0, 0.5, 0.75, 1.0])
-def test_negatives_are_drawn_with_probability_count_to_the_ns_exponent(ns_exponent):
-    """The trainer's negative-sampling table draws word w with probability
-    count(w) ** ns_exponent / sum (exact distribution of its alias table), for each exponent."""
+def test_negatives_are_drawn_with_probability_count_to_the_ns_exponent(monkeypatch, ns_exponent):
+    """The negative-sampling table a Trainer builds (seen as it is built) draws word w with
+    probability count(w) ** ns_exponent / sum, for each exponent (exact distribution)."""
+    built = []
+    real = tables.alias_table
+
+    def recording(weights):
+        built.append(real(weights))
+        return built[-1]
+
+    monkeypatch.setattr(tables, "alias_table", recording)
     counts = np.array([1000, 500, 300, 120, 80, 50, 20, 10, 5, 1], dtype=np.int64)
-    tokens = np.arange(10, dtype=np.int32)
-    tr = Trainer(TrainConfig(dim=4, workers=1, min_count=1, ns_exponent=ns_exponent), tokens,
-                 counts)
+    Trainer(TrainConfig(dim=4, workers=1, min_count=1, ns_exponent=ns_exponent),
+            np.arange(10, dtype=np.int32), counts)
+    assert len(built) == 1
     want = counts.astype(np.float64) ** ns_exponent
-    np.testing.assert_allclose(tables.alias_probabilities(tr.ns_threshold, tr.ns_alias),
-                               want / want.sum(), atol=1e-9)
+    np.testing.assert_allclose(tables.alias_probabilities(*built[0]), want / want.sum(),
+                               atol=1e-9)
 
 
 def test_loss_decreases_over_epochs(topic_corpus):
