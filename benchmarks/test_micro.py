@@ -55,6 +55,11 @@ def test_skipgram_examples_per_second(benchmark, kernel, dim):
     _run(kernel, dim, state)  # compile / load from cache, warm the rows
     examples = benchmark.pedantic(_run, args=(kernel, dim, state), rounds=5, iterations=1)
     seconds = benchmark.stats.stats.median
+    # what was timed did the work: one example per (kept center, context) pair, on average
+    # 2 * (WINDOW + 1) / 2 contexts per kept token (state[0] is the token stream)
+    counts = (1e7 / np.arange(1, VOCAB + 1)).astype(np.int64) + 1
+    kept = tables.keep_probabilities(counts, 1e-4)[np.asarray(state[0])].sum()
+    assert examples == pytest.approx(kept * (WINDOW + 1), rel=0.02)
     benchmark.extra_info.update(
         examples_per_sec=examples / seconds,
         gflops=examples * 6 * dim * (NEGATIVE + 1) / seconds / 1e9)
@@ -67,6 +72,9 @@ def test_alias_draws_per_second(benchmark):
     state = thread_states(1, 1)[0]
     draw_alias_many(state, thr, alias, out)
     benchmark.pedantic(draw_alias_many, args=(state, thr, alias, out), rounds=10, iterations=1)
+    p0 = counts[0] ** 0.75 / np.sum(counts ** 0.75)  # out holds the last round's draws
+    assert 0 <= out.min() and out.max() < VOCAB
+    assert abs(np.mean(out == 0) - p0) < 5 * np.sqrt(p0 * (1 - p0) / out.size)
     benchmark.extra_info["draws_per_sec"] = out.size / benchmark.stats.stats.median
 
 
@@ -79,7 +87,9 @@ def test_compile_time(benchmark):
         t0 = time.perf_counter()
         fresh = njit(**dict(NUMBA_OPTIONS, cache=False))(train_shard.py_func)
         fresh.compile(train_shard.signatures[0])
-        return time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        assert fresh.signatures == [train_shard.signatures[0]]  # it compiled the driver
+        return seconds
 
     _run("exact", 100, _setup(100))  # make sure the dispatcher has a signature
     seconds = benchmark.pedantic(compile_fresh, rounds=1, iterations=1)

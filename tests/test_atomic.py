@@ -33,7 +33,7 @@ def test_atomic_directory_gives_the_usual_directory_mode(tmp_path, umask_022):
 def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     p = tmp_path / "out.txt"
     p.write_text("old")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="boom"):
         with atomic_write(p, "w") as fh:
             fh.write("partial")
             raise RuntimeError("boom")

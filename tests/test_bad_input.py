@@ -14,7 +14,7 @@ The cases and their tests:
   ``test_invalid_utf8_words_are_counted_in_the_warning``;
 * a single line of hundreds of MB (streams, never cut, bounded peak RSS):
   ``test_single_line_of_200_mb_streams_in_bounded_memory``; a line without any whitespace:
-  ``test_line_without_whitespace_is_read_in_linear_time``;
+  ``test_line_without_whitespace_is_searched_once``;
 * ``dim``, ``window``, ``negative``, ``epochs`` <= 0, ``sample`` < 0, ``alpha`` <= 0 or NaN,
   ``min_alpha`` > ``alpha``, ``workers`` < 1 (and ``min_count``, ``max_vocab_size`` < 1), checked
   before training: ``test_invalid_parameter``;
@@ -48,6 +48,7 @@ import fastw2v
 from fastw2v.training import api as api
 from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.errors import ModelFormatError
+from fastw2v.corpus import reader as reader_module
 from fastw2v.corpus.stream import prepare_corpus
 from cli_helpers import assert_clean_error, run
 
@@ -219,6 +220,7 @@ def _child_env():
     return env
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 def test_single_line_of_200_mb_streams_in_bounded_memory(tmp_path):
     """A text8-style corpus that is one 210 MB line (35 million tokens, 40,000 distinct words,
@@ -259,16 +261,28 @@ def test_single_line_of_200_mb_streams_in_bounded_memory(tmp_path):
     assert peak_mb < SINGLE_LINE_PEAK_MB, res
 
 
-def test_line_without_whitespace_is_read_in_linear_time(tmp_path):
-    """A 32 MB token (binary junk without whitespace, or a line of one "word") read in 16 KiB
-    pieces: the pieces are joined once, not re-copied and re-searched per piece (that took 24 s
-    here; it now takes 0.4 s)."""
+def test_line_without_whitespace_is_searched_once(tmp_path, monkeypatch):
+    """A 4 MB token (binary junk without whitespace, or a line of one "word") read in 16 KiB
+    pieces is read whole, and each piece is searched for whitespace once: the unfinished token is
+    kept as a list of pieces and joined when its end is found, not re-searched (and re-copied)
+    with every new piece, which is quadratic (32 MB took 24 s so). The search is counted, not
+    timed; benchmarks/test_slowdown_guards.py times the 32 MB case."""
+    searched = []
+    real = reader_module._last_whitespace
+
+    def counting(block):
+        searched.append(len(block))
+        return real(block)
+
+    monkeypatch.setattr(reader_module, "_last_whitespace", counting)
     corpus = tmp_path / "no-whitespace.txt"
-    corpus.write_bytes(b"a\n" + b"x" * (32 << 20) + b" b\n")
+    corpus.write_bytes(b"a\n" + b"x" * (4 << 20) + b" b\n")
     pc = prepare_corpus(corpus, min_count=1, use_cache=False, chunk_bytes=16 << 10)
     assert pc.n_raw_tokens == 3 and pc.n_sentences == 2
-    assert pc.vocab.words[2] == "x" * (32 << 20)
+    assert pc.vocab.words[2] == "x" * (4 << 20)
     assert pc.tokens.tolist() == [0, -1, 2, 1, -1]
+    assert len(searched) > 256  # the token came in pieces
+    assert sum(searched) == corpus.stat().st_size  # one pass, each byte searched once
 
 
 # ------------------------------------------------------------------------------------------- #
@@ -321,6 +335,12 @@ def test_invalid_parameter(dirs, capsys, no_training, args, needles, existed):
     (["train", "{TINY}", "-o", "{OUT}", "--window"], "expected one argument"),
     (["train", "{TINY}"], "the output is required"),
     (["train", "-o", "{OUT}"], "the corpus is required"),
+    (["train", "{TINY}", "-train", "{TINY}", "-o", "{OUT}"],
+     "give the corpus once: as CORPUS or with -train, not both"),
+    (["train", "{TINY}", "-o", "{OUT}", "-cbow", "2"], "argument -cbow: expected 0 or 1, got '2'"),
+    (["train", "{TINY}", "-o", "{OUT}", "--binary", "--no-binary"],
+     "argument --no-binary/--text: not allowed with argument --binary"),
+    ([], "the following arguments are required: COMMAND"),
     (["eval", "{OUT}", "--bogus"], "unrecognized arguments: --bogus"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])
@@ -511,6 +531,8 @@ def test_bad_model_file_api(tmp_path, case):
             load()
         if expected is ModelFormatError:
             assert all(n.lower() in str(info.value).lower() for n in needles), str(info.value)
+        else:  # "no such vectors file" is the command's wording; the API names the path
+            assert str(path) in str(info.value), str(info.value)
 
 
 def test_a_good_model_passes_the_same_checks(tmp_path, capsys):
@@ -532,10 +554,12 @@ def test_a_good_model_passes_the_same_checks(tmp_path, capsys):
 # ------------------------------------------------------------------------------------------- #
 # a real process: one line on stderr, no traceback
 # ------------------------------------------------------------------------------------------- #
-@pytest.mark.parametrize("case", ["empty-corpus", "bad-parameter", "corrupt-model"])
+@pytest.mark.parametrize("case", ["missing-corpus", "empty-corpus", "bad-parameter",
+                                  "corrupt-model"])
 def test_real_process_prints_one_line_no_traceback(tmp_path, case):
     corpus = tmp_path / "corpus.txt"
-    corpus.write_text("   \n\n" if case == "empty-corpus" else "some words\n")
+    if case != "missing-corpus":
+        corpus.write_text("   \n\n" if case == "empty-corpus" else "some words\n")
     out = tmp_path / "out" / "vec.bin"
     out.parent.mkdir()
     if case == "corrupt-model":
@@ -546,7 +570,8 @@ def test_real_process_prints_one_line_no_traceback(tmp_path, case):
     else:
         argv = ["train", corpus, "-o", out, "--cache-dir", tmp_path / "cache", "--no-progress"]
         argv += ["--window", "0"] if case == "bad-parameter" else []
-        needle = "window must be an integer in [1, 1000]" if case == "bad-parameter" else "no tokens"
+        needle = {"missing-corpus": f"corpus file not found: {corpus}",
+                  "bad-parameter": "window must be an integer in [1, 1000]"}.get(case, "no tokens")
     proc = subprocess.run([sys.executable, "-m", "fastw2v", *map(str, argv)], cwd=tmp_path,
                           env=_child_env(), capture_output=True, text=True, timeout=120,
                           stdin=subprocess.DEVNULL)

@@ -109,8 +109,12 @@ def test_parse_axis_forms_and_errors():
     assert parse_axis(("he", "she")) == [("he", "she")]
     assert parse_axis(["a:b", ("c", "d"), "a:b"]) == [("a", "b"), ("c", "d")]
     assert parse_axis("doctor-nurse") == [("doctor", "nurse")]
-    for bad in ("he", "he:she:it", ":she", [("a",)], []):
-        with pytest.raises(ValueError):
+    for bad, match in (("he", "axis pair 'he' must be 'word1:word2'"),
+                       ("he:she:it", "axis pair 'he:she:it' must be 'word1:word2'"),
+                       (":she", "axis pair ':she' must be 'word1:word2'"),
+                       ([("a",)], r"axis pair \('a',\) must be 'word1:word2' or a \(word1, "),
+                       ([], "an axis needs at least one word pair")):
+        with pytest.raises(ValueError, match=match):
             parse_axis(bad)
 
 
@@ -126,9 +130,9 @@ def test_default_occupations_and_empty_list():
     emb = model()
     r = bias_report(emb)  # built-in list: only a few are in this tiny vocabulary
     assert len(r.missing) == len(DEFAULT_OCCUPATIONS) - len(r.projections) - len(r.excluded)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no occupation words given"):
         bias_report(emb, occupations=[])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="top must be an integer >= 1, got 0"):
         bias_report(emb, top=0)
     single = bias_report(emb, occupations=["poet"])
     assert math.isnan(single.correlation) and single.to_dict()["correlation"] is None

@@ -1,7 +1,8 @@
 """The fastw2v command line: option parsing, word2vec.c spellings, errors and exit codes, output.
 
-Most tests call ``fastw2v.cli.main.main([...])`` in-process and read stdout/stderr with capsys; two run
-``python -m fastw2v`` as a real process.
+Most tests call ``fastw2v.cli.main.main([...])`` in-process and read stdout/stderr with capsys; one
+runs ``python -m fastw2v`` as a real process. Bad input of every kind (corpus, parameters, output,
+model files, usage errors) is tests/test_bad_input.py's table.
 """
 from __future__ import annotations
 
@@ -170,114 +171,9 @@ def test_help_documents_every_option_with_its_default(capsys):
 
 
 # ------------------------------------------------------------------------------------------- #
-# usage errors (argparse: exit 2 with usage)
+# errors particular to training (the table of bad inputs, usage errors and exit codes is
+# tests/test_bad_input.py)
 # ------------------------------------------------------------------------------------------- #
-@pytest.mark.parametrize("argv, needle", [
-    (["train", "c.txt", "-o", "x", "--bogus"], "unrecognized arguments"),
-    (["train", "c.txt"], "output is required"),
-    (["train", "-o", "x"], "corpus is required"),
-    (["train", "a.txt", "-train", "b.txt", "-o", "x"], "not both"),
-    (["train", "c.txt", "-o", "x", "-hs", "1"], "hierarchical softmax is not supported"),
-    (["train", "c.txt", "-o", "x", "-cbow", "2"], "expected 0 or 1"),
-    (["train", "c.txt", "-o", "x", "--dim", "ten"], "invalid int value"),
-    (["train", "c.txt", "-o", "x", "--binary", "--no-binary"], "not allowed with"),
-    (["frobnicate"], "invalid choice"),
-    ([], "required"),
-])
-def test_usage_errors_exit_2(capsys, argv, needle):
-    code, out, err = run(capsys, *argv)
-    assert code == 2
-    assert needle in err and "usage:" in err and "Traceback" not in err
-
-
-# ------------------------------------------------------------------------------------------- #
-# bad input: one line, exit 2, nothing written, an existing OUT unchanged
-# ------------------------------------------------------------------------------------------- #
-def _corpus(tmp_path: Path, kind: str) -> Path:
-    p = tmp_path / f"corpus-{kind}.txt"
-    if kind == "missing":
-        return p
-    if kind == "directory":
-        p.mkdir()
-    elif kind == "empty":
-        p.write_bytes(b"")
-    elif kind == "whitespace":
-        p.write_bytes(b"  \n\t\n   \r\n\n")
-    elif kind == "rare":
-        p.write_text("every word here occurs once only\n")
-    return p
-
-
-@pytest.mark.parametrize("kind, needles", [
-    ("missing", ["not found", "corpus-missing.txt"]),
-    ("directory", ["directory"]),
-    ("empty", ["empty"]),
-    ("whitespace", ["whitespace"]),
-    ("rare", ["min_count"]),
-])
-@pytest.mark.parametrize("existed", [False, True])
-def test_bad_corpus(tmp_path, capsys, kind, needles, existed):
-    out = tmp_path / "out" / "vec.txt"
-    out.parent.mkdir()
-    if existed:
-        out.write_text("previous contents\n")
-    corpus = _corpus(tmp_path, kind)
-    code, stdout, err = run(capsys, "train", corpus, "-o", out, *BASE)
-    assert_clean_error(code, err, *needles)
-    assert sorted(p.name for p in out.parent.iterdir()) == (["vec.txt"] if existed else [])
-    if existed:
-        assert out.read_text() == "previous contents\n"
-
-
-@pytest.mark.parametrize("option, value, needle", [
-    ("--dim", "0", "dim"),
-    ("--window", "-1", "window"),
-    ("--alpha", "0", "alpha"),
-    ("--min-alpha", "0.5", "min_alpha"),
-    ("--workers", "0", "workers"),
-    ("--sample", "-1", "sample"),
-    ("--negative", "0", "negative"),
-    ("--epochs", "0", "epochs"),
-    ("--min-count", "0", "min_count"),
-    ("-size", "0", "dim"),
-])
-@pytest.mark.parametrize("existed", [False, True])
-def test_invalid_parameter(tmp_path, capsys, no_training, option, value, needle, existed):
-    out = tmp_path / "vec.bin"
-    if existed:
-        out.write_bytes(b"old")
-    code, stdout, err = run(capsys, "train", TINY, "-o", out, option, value)
-    assert_clean_error(code, err, needle, value)
-    assert sorted(p.name for p in tmp_path.iterdir()) == (["vec.bin"] if existed else [])
-    if existed:
-        assert out.read_bytes() == b"old"
-
-
-def test_missing_output_directory_fails_before_training(tmp_path, capsys, no_training):
-    out = tmp_path / "no" / "such" / "dir" / "vec.bin"
-    code, _, err = run(capsys, "train", TINY, "-o", out)
-    assert_clean_error(code, err, "does not exist", str(out.parent))
-    assert not (tmp_path / "no").exists()
-
-
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="root ignores directory permissions")
-def test_read_only_output_directory_fails_before_training(tmp_path, capsys, no_training):
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o555)
-    try:
-        code, _, err = run(capsys, "train", TINY, "-o", ro / "vec.bin")
-    finally:
-        ro.chmod(0o755)
-    assert_clean_error(code, err, "not writable", str(ro))
-
-
-def test_output_that_is_a_directory_fails_before_training(tmp_path, capsys, no_training):
-    code, _, err = run(capsys, "train", TINY, "-o", tmp_path)
-    assert_clean_error(code, err, "is a directory")
-
-
 def test_native_output_over_a_foreign_file_fails_before_training(tmp_path, capsys, no_training):
     out = tmp_path / "model"
     out.write_text("not a model")
@@ -379,8 +275,8 @@ def test_download_offline(offline, capsys):
 # ------------------------------------------------------------------------------------------- #
 # real processes
 # ------------------------------------------------------------------------------------------- #
-def _python_m(*argv, cwd):
-    env = dict(os.environ)
+def _python_m(*argv, cwd, env=None):
+    env = dict(os.environ, **(env or {}))
     package_root = str(Path(fastw2v.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     return subprocess.run([sys.executable, "-m", "fastw2v", *map(str, argv)], cwd=cwd, env=env,
@@ -393,9 +289,17 @@ def test_python_m_fastw2v_help(tmp_path):
     assert "train" in proc.stdout and "download" in proc.stdout
 
 
-def test_python_m_fastw2v_error_has_no_traceback(tmp_path):
-    proc = _python_m("train", "missing.txt", "-o", "v.bin", cwd=tmp_path)
-    assert proc.returncode == 2
-    assert proc.stderr.startswith("fastw2v: error: corpus file not found: missing.txt")
-    assert "Traceback" not in proc.stderr
-    assert list(tmp_path.iterdir()) == []
+def test_one_worker_fixed_seed_gives_byte_identical_files_across_processes(tmp_path):
+    """Two processes (with different hash seeds, each preparing the corpus afresh) train with one
+    worker and seed 7 and write byte-identical vector files; seed 8 writes another file."""
+    files = []
+    for run_no, (seed, hash_seed) in enumerate([(7, "1"), (7, "2"), (8, "1")]):
+        out = tmp_path / f"vec{run_no}.bin"
+        proc = _python_m("train", TINY, "-o", out, *FAST, "--epochs", 2, "--seed", seed,
+                         "--cache-dir", tmp_path / f"cache{run_no}", "-q", cwd=tmp_path,
+                         env={"PYTHONHASHSEED": hash_seed})
+        assert proc.returncode == 0, proc.stderr
+        files.append(out.read_bytes())
+    assert files[0].startswith(b"37 8\n")
+    assert files[0] == files[1]
+    assert files[0] != files[2]

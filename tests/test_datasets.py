@@ -219,8 +219,10 @@ def test_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("FASTW2V_DATA", str(tmp_path / "missing"))
     assert datasets.data_dir() is None
     monkeypatch.delenv("FASTW2V_DATA")
-    found = datasets.data_dir()
-    assert found is None or found.name == "data" and found.parent.name == "shared"
+    (tmp_path / "shared" / "data").mkdir(parents=True)
+    (tmp_path / "project").mkdir()
+    monkeypatch.chdir(tmp_path / "project")  # ../shared/data next to the current directory
+    assert datasets.data_dir() == (tmp_path / "shared" / "data").resolve()
 
 
 def test_text8_spec_is_plausible():

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -62,18 +64,23 @@ def test_float32_input_is_not_copied():
     assert Embeddings(vec, ["a", "b"]).vectors is vec
 
 
-@pytest.mark.parametrize("kwargs, exc", [
-    (dict(vectors=np.ones((2, 3)), words=["a"]), ValueError),
-    (dict(vectors=np.ones(3), words=["a", "b", "c"]), ValueError),
-    (dict(vectors=np.ones((2, 3)), words=["a", "a"]), ValueError),
-    (dict(vectors=np.ones((2, 3)), words=["a", 7]), TypeError),
-    (dict(vectors=np.ones((2, 3)), words=["a", "b"], counts=[1]), ValueError),
-    (dict(vectors=np.ones((2, 3)), words=["a", "b"], counts=[1.5, 2]), ValueError),
+@pytest.mark.parametrize("kwargs, exc, match", [
+    (dict(vectors=np.ones((2, 3)), words=["a"]), ValueError, "2 vector rows but 1 words"),
+    (dict(vectors=np.ones(3), words=["a", "b", "c"]), ValueError,
+     r"vectors must be a 2-d array .*got shape \(3,\)"),
+    (dict(vectors=np.ones((2, 3)), words=["a", "a"]), ValueError,
+     "duplicate word 'a' at rows 0 and 1"),
+    (dict(vectors=np.ones((2, 3)), words=["a", 7]), TypeError,
+     "words must be strings; word #1 is 7"),
+    (dict(vectors=np.ones((2, 3)), words=["a", "b"], counts=[1]), ValueError,
+     r"counts must be a 1-d array of 2 values, got shape \(1,\)"),
+    (dict(vectors=np.ones((2, 3)), words=["a", "b"], counts=[1.5, 2]), ValueError,
+     "counts must be integers"),
     (dict(vectors=np.ones((2, 3)), words=["a", "b"], config=TrainConfig(dim=4, workers=1)),
-     ValueError),
+     ValueError, "config.dim is 4 but the vectors have 3 columns"),
 ])
-def test_constructor_validation(kwargs, exc):
-    with pytest.raises(exc):
+def test_constructor_validation(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
         Embeddings(**kwargs)
 
 
@@ -105,7 +112,7 @@ def test_most_similar_vector_query_includes_all_words():
     got = e.most_similar(np.array([3.0, 0.0, 0.0]), topn=2)
     assert [w for w, _ in got] == ["cat", "kitten"]
     assert got[0][1] == pytest.approx(1.0, abs=1e-6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="query vector has 4 values, expected 3"):
         e.most_similar(np.ones(4))
 
 
@@ -114,7 +121,7 @@ def test_most_similar_restrict_vocab():
     assert [w for w, _ in e.most_similar("cat", restrict_vocab=2)] == ["dog"]
     assert [w for w, _ in e.most_similar("neg", restrict_vocab=3)] == ["dog", "kitten", "cat"]
     assert [w for w, _ in e.most_similar("cat", restrict_vocab=3, topn=5)] == ["kitten", "dog"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="restrict_vocab must be None or an integer >= 0"):
         e.most_similar("cat", restrict_vocab=-1)
 
 
@@ -173,7 +180,7 @@ def test_unit_cache_is_invalidated():
     e.vectors[0] = [0.0, 0.0, 5.0]
     e.clear_cache()
     assert e.similarity("cat", "car") == pytest.approx(1.0, abs=1e-6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="2 vector rows but 6 words"):
         e.vectors = np.ones((2, 3))
 
 
@@ -242,12 +249,13 @@ def test_save_refuses_to_clobber_other_things(tmp_path):
     other = tmp_path / "docs"
     other.mkdir()
     (other / "thesis.tex").write_text("precious")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(FileExistsError, match="non-empty directory that is not a fastw2v "
+                                               "model; refusing to replace it"):
         e.save(other)
     assert (other / "thesis.tex").read_text() == "precious"
     f = tmp_path / "file"
     f.write_text("x")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(FileExistsError, match="exists and is not a model directory; refusing"):
         e.save(f)
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -278,7 +286,7 @@ def saved(tmp_path):
 
 
 def test_load_missing_directory(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="no such model directory: .*nope"):
         Embeddings.load(tmp_path / "nope")
 
 
@@ -356,14 +364,34 @@ def test_load_truncated_or_garbage_npy(saved, mmap_mode):
         Embeddings.load(saved, mmap_mode=mmap_mode)
 
 
-def test_load_pickled_object_array_is_rejected(saved):
-    np.save(saved / "vectors.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(ModelFormatError):
-        Embeddings.load(saved)
+class _TouchOnUnpickle:
+    """Unpickling it creates the file ``path``: proof that a load ran code from the file."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (self.path,))
+
+
+def test_load_refuses_to_unpickle_an_object_array(saved, tmp_path):
+    """A vectors.npy holding pickled objects is refused before unpickling (loading a pickle runs
+    code from the file): the error is numpy's refusal, and the pickle's code never ran. A later
+    check (the dtype must be float32) would raise ModelFormatError too, so the type alone
+    cannot tell a refusal from an executed pickle."""
+    canary = tmp_path / "unpickled"
+    np.save(saved / "vectors.npy", np.array([_TouchOnUnpickle(canary)], dtype=object),
+            allow_pickle=True)
+    refusals = {None: "Object arrays cannot be loaded when allow_pickle=False",
+                "r": "Array can't be memory-mapped: Python objects in dtype"}
+    for mmap_mode, refusal in refusals.items():
+        with pytest.raises(ModelFormatError, match=r"vectors\.npy: .*" + re.escape(refusal)):
+            Embeddings.load(saved, mmap_mode=mmap_mode)
+        assert not canary.exists(), "loading the model unpickled the file's objects"
 
 
 def test_load_bad_mmap_mode(saved):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="mmap_mode must be None, 'r', 'r\\+' or 'c', got 'w\\+'"):
         Embeddings.load(saved, mmap_mode="w+")
 
 

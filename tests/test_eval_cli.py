@@ -148,7 +148,9 @@ def test_eval_errors(files, capsys):
     code, _, err = run(capsys, "eval", files / "garbage.bin", "--pairs", files / "pairs.tsv")
     assert_clean_error(code, err, "garbage.bin")
     code, _, err = run(capsys, "eval", files / "vec.bin", "--restrict-vocab", "-5")
-    assert code == 2 and "Traceback" not in err
+    assert code == 2 and "Traceback" not in err and "usage: fastw2v eval" in err
+    assert "fastw2v eval: error: argument --restrict-vocab: expected an integer >= 0, got '-5'" \
+        in err.splitlines()
 
 
 def test_eval_reads_gensim_files(files, capsys):

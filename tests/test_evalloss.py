@@ -52,6 +52,7 @@ def real_corpus(data_dir, tmp_path_factory):
     return p
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kernel", [dict(sg=True), dict(sg=False)], ids=["skipgram", "cbow"])
 def test_evaluation_loss_decreases_every_epoch_on_a_real_corpus(real_corpus, kernel):
     emb = fastw2v.train(real_corpus, dim=50, sample=1e-4, epochs=4, workers=2, seed=1,

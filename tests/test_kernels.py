@@ -1,6 +1,8 @@
 """The njit kernels against the NumPy reference, finite differences and the sampling formulas."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -86,25 +88,41 @@ def test_ns_update_returns_the_loss():
 
 
 # --- gradient check ---------------------------------------------------------------------------------
-def test_reference_gradient_matches_finite_differences():
-    rng = np.random.default_rng(3)
-    h = rng.standard_normal(8) * 0.5
-    vs = [rng.standard_normal(8) * 0.5 for _ in range(4)]
+def test_reference_loss_is_the_negative_sampling_objective():
+    """ref.ns_loss, which the kernels' and the probe's losses are checked against, against the
+    objective written out by hand: -log s(x) = log(1 + e^-x) for the target, -log s(-x) for each
+    negative, with x the dot product (here 1, -1 and 0)."""
+    h = np.array([1.0, 2.0, 0.0])
+    vs = [np.array([0.5, 0.25, 3.0]), np.array([-1.0, 0.0, 7.0]), np.array([0.0, 0.0, 1.0])]
+    want = math.log1p(math.exp(-1.0)) + math.log1p(math.exp(-1.0)) + math.log(2.0)
+    assert ref.ns_loss(h, vs, [1, 0, 0]) == pytest.approx(want, rel=1e-12)
+    assert ref.ns_loss(h, vs[:1], [0]) == pytest.approx(math.log1p(math.exp(1.0)), rel=1e-12)
+
+
+def test_reference_step_is_minus_alpha_times_finite_difference_gradient():
+    """The reference update the kernels are compared against (ref.skipgram_update; with a very
+    fine sigmoid table) moves h and every target's output vector by -alpha times the gradient of
+    ns_loss, taken by finite differences."""
+    fine_sig, _ = tables.sigmoid_tables(1 << 22)
+    syn0, syn1 = _weights(v=6, d=8, seed=3, scale=0.5)
+    targets = np.array([1, 2, 3, 4], dtype=np.int64)
     labels = [1, 0, 0, 0]
-    dh, dv = ref.ns_gradients(h, vs, labels)
-    eps = 1e-6
+    alpha, eps = 1e-3, 1e-6
+    h0 = syn0[0].astype(np.float64)
+    vs = [syn1[t].astype(np.float64) for t in targets]
+
+    def fd(k, i):  # dL/dh_i (k < 0) or dL/dv_k,i by central differences
+        def loss_with(delta):
+            h, v = h0.copy(), [x.copy() for x in vs]
+            (h if k < 0 else v[k])[i] += delta
+            return ref.ns_loss(h, v, labels)
+        return (loss_with(eps) - loss_with(-eps)) / (2 * eps)
+
+    new0, new1 = ref.skipgram_update(syn0, syn1, 0, targets, alpha, fine_sig)
     for i in range(8):
-        e = np.zeros(8)
-        e[i] = eps
-        num = (ref.ns_loss(h + e, vs, labels) - ref.ns_loss(h - e, vs, labels)) / (2 * eps)
-        assert num == pytest.approx(dh[i], rel=1e-5, abs=1e-8)
-        for k in range(4):
-            vp = [v.copy() for v in vs]
-            vm = [v.copy() for v in vs]
-            vp[k][i] += eps
-            vm[k][i] -= eps
-            num = (ref.ns_loss(h, vp, labels) - ref.ns_loss(h, vm, labels)) / (2 * eps)
-            assert num == pytest.approx(dv[k][i], rel=1e-5, abs=1e-8)
+        assert new0[0, i] - h0[i] == pytest.approx(-alpha * fd(-1, i), rel=1e-3, abs=1e-9)
+        for k, t in enumerate(targets):
+            assert new1[t, i] - vs[k][i] == pytest.approx(-alpha * fd(k, i), rel=1e-3, abs=1e-9)
 
 
 def test_kernel_step_is_minus_alpha_times_finite_difference_gradient():
@@ -149,7 +167,7 @@ def test_alias_table_is_exact():
 def test_alias_draws_match_target_distribution():
     counts = np.array([1000, 500, 300, 120, 80, 50, 20, 10, 5, 1], dtype=np.int64)
     weights = tables.negative_weights(counts, 0.75)
-    p = weights / weights.sum()
+    p = counts ** 0.75 / np.sum(counts ** 0.75)  # word2vec's unigram^0.75, not the code under test
     thr, al = tables.alias_table(weights)
     state = thread_states(1234, 1)[0]
     out = np.empty(10**6, dtype=np.int64)

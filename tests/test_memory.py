@@ -111,6 +111,7 @@ def test_write_corpus_layout(tmp_path):
         b"w00000018 w00000019 w00000020 w00000021 w00000022 ")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 def test_counting_10_million_distinct_words_in_bounded_memory(tmp_path):
     corpus = tmp_path / "distinct.txt"

@@ -49,7 +49,7 @@ def test_pca_2d_known_geometry():
     assert coords[:, 1] == pytest.approx(np.zeros(4), abs=1e-12)
     coords, explained = pca_2d(np.diag([3.0, 1.0, 0.0]))
     assert explained[0] > explained[1] > 0 and explained.sum() == pytest.approx(1.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="NaN or infinite"):
         pca_2d(np.array([[np.nan, 1.0]]))
 
 
@@ -95,7 +95,7 @@ def test_load_training_stats_errors(tmp_path):
         load_training_stats(tmp_path / "nostats")
     with pytest.raises(FastW2VError, match="no training statistics"):
         load_training_stats(emb)
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="no such file or directory: .*absent"):
         load_training_stats(tmp_path / "absent")
     (tmp_path / "empty_dir").mkdir()
     with pytest.raises(ModelFormatError, match="not a fastw2v model directory"):
@@ -146,7 +146,7 @@ def test_plot_words_svg_and_errors(tmp_path):
         plot_words(emb, ["king", "nope"], tmp_path / "y.png", skip_missing=True)
     with pytest.raises(ValueError, match="format"):
         plot_words(emb, ["king", "queen"], tmp_path / "y.gif")
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="output directory does not exist: .*no"):
         plot_words(emb, ["king", "queen"], tmp_path / "no" / "dir.png")
 
 

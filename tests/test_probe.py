@@ -136,7 +136,7 @@ def test_check_functions_directly():
     deg = check_degenerate(emb, low=1.0, high=1.405)  # norms are sqrt(2) and 1.4
     assert deg.n_low == 0 and deg.n_high == len(_PARTS)
     assert deg.min_norm == pytest.approx(1.4, rel=1e-6)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="need 0 <= low < high, got low=5, high=1"):
         check_degenerate(emb, low=5, high=1)
 
 
@@ -155,7 +155,7 @@ def test_restrict_vocab_limits_answers():
     report = probe(emb, restrict_vocab=4)  # only king, queen, man, woman
     assert report.analogies[0].correct is True
     assert report.analogies[1].answer is None
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"topn must be an integer >= 1, got 0"):
         probe(emb, topn=0)
     empty = probe(emb, restrict_vocab=0)  # 0 restricts to no word, as in evaluate and gensim
     assert all(a.answer is None for a in empty.analogies)

@@ -170,7 +170,8 @@ def test_both_encoders_match_reference(tmp_path_factory, text, chunk, min_count)
     p.write_bytes(text)
     words = text.split()
     if not words or max(Counter(words).values()) < min_count:
-        with pytest.raises(CorpusError):
+        reason = f"occurs at least min_count={min_count} times" if words else "contains no tokens"
+        with pytest.raises(CorpusError, match=reason):
             prep(p, min_count=min_count, chunk_bytes=chunk)
         return
     vocab, stream = reference_stream(text, min_count)
@@ -265,12 +266,16 @@ def test_truncated_gzip(tmp_path):
     assert not list((tmp_path.parent / "fastw2v-cache").glob(".cut*"))  # no temporary left
 
 
-@pytest.mark.parametrize("kw", [dict(min_count=0), dict(min_count=2.0),
-                                dict(max_vocab_size=0), dict(max_vocab_size=1.5)])
-def test_bad_arguments(tmp_path, kw):
+@pytest.mark.parametrize("kw, match", [
+    (dict(min_count=0), "min_count must be an integer >= 1, got 0"),
+    (dict(min_count=2.0), "min_count must be an integer >= 1, got 2.0"),
+    (dict(max_vocab_size=0), "max_vocab_size must be None or an integer >= 1, got 0"),
+    (dict(max_vocab_size=1.5), "max_vocab_size must be None or an integer >= 1, got 1.5"),
+])
+def test_bad_arguments(tmp_path, kw, match):
     p = tmp_path / "c.txt"
     p.write_bytes(b"a\n")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=match):
         prepare_corpus(p, **kw)
 
 
@@ -408,6 +413,7 @@ def test_cache_key_changes_with_inputs(tmp_path, corpus_file):
 # The real corpus
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_wiki100m(data_dir: Path):
     path = data_dir / "wiki100m.txt.gz"
     if not path.exists():

@@ -33,16 +33,20 @@ def test_min_count_and_max_vocab_size():
     assert len(Vocab.from_counts(counts, 6)) == 0
 
 
-@pytest.mark.parametrize("kwargs", [dict(min_count=0), dict(min_count=1.5), dict(min_count=True),
-                                    dict(min_count=1, max_vocab_size=0)])
-def test_from_counts_bad_arguments(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(min_count=0), "min_count must be an integer >= 1, got 0"),
+    (dict(min_count=1.5), "min_count must be an integer >= 1, got 1.5"),
+    (dict(min_count=True), "min_count must be an integer >= 1, got True"),
+    (dict(min_count=1, max_vocab_size=0), "max_vocab_size must be None or an integer >= 1, got 0"),
+])
+def test_from_counts_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
         Vocab.from_counts({"a": 1}, **kwargs)
 
 
 def test_counts_are_read_only():
     v = Vocab(["a"], [1])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="read-only"):
         v.counts[0] = 3
 
 
@@ -115,7 +119,7 @@ def test_load_empty_file(tmp_path):
 
 
 def test_load_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="none.tsv"):
         Vocab.load(tmp_path / "none.tsv")
 
 

@@ -279,7 +279,7 @@ def test_malformed_and_truncated_xml_name_the_page(tmp_path):
 def test_failed_conversion_leaves_existing_output_alone(tmp_path):
     out = tmp_path / "out.txt"
     out.write_text("old\n")
-    with pytest.raises(CorpusError):
+    with pytest.raises(CorpusError, match="not a MediaWiki XML dump: its root element is <rss>"):
         dump_to_text(NOT_A_DUMP, out)
     assert out.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
@@ -296,7 +296,7 @@ def test_invalid_arguments(tmp_path, kw, match):
 
 
 def test_missing_dump():
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match=r"corpus file not found: .*missing\.xml\.bz2"):
         lines_of(FIXTURES / "missing.xml.bz2")
 
 
