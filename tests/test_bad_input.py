@@ -490,7 +490,7 @@ MODEL_CASES = {
     "native: count overflows int64": (
         lambda d: _native(d, lambda m: _write(m / "vocab.tsv", b"the\t5\nking\t4\nqueen\t3\n"
                                               b"man\t2\nwoman\t99999999999999999999\n")),
-        ["vocab.tsv", "line 5", "does not fit in 64 bits"]),
+        ["vocab.tsv", "line 5", "the count is larger than 2**63 - 1"]),
     "native: missing vectors.npy": (
         lambda d: _native(d, lambda m: (m / "vectors.npy").unlink()),
         ["missing vectors.npy"]),

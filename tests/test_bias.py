@@ -138,8 +138,8 @@ def test_default_occupations_and_empty_list():
     assert math.isnan(single.correlation) and single.to_dict()["correlation"] is None
 
 
-def test_embeddings_bias_report_method():
+def test_bias_report_default_axes():
     emb = model()
-    r = emb.bias_report(occupations=["engineer", "homemaker"])
+    r = bias_report(emb, occupations=["engineer", "homemaker"])
     assert [p.word for p in r.projections][0] in {"engineer", "homemaker"}
     assert r.axes[0].name == "he-she" and r.axes[1].name == "doctor-nurse"

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from fastw2v.config import TrainConfig
-from fastw2v.vectors.embeddings import FORMAT_NAME, Embeddings
+from fastw2v.vectors.embeddings import Embeddings
+from fastw2v.vectors.native import FORMAT_NAME
 from fastw2v.errors import ModelFormatError
 
 
@@ -324,9 +325,9 @@ def test_load_bad_config_json(saved, text, match):
 @pytest.mark.parametrize("text, match", [
     ("le\t9\ncafé\t7\n", r"4 rows but .*2 words"),
     ("le\t9\ncafé\t7\n日本語\t5\nnaïve\t2\nextra\t1\n", r"4 rows but .*5 words"),
-    ("le\t9\ncafé\tmany\n日本語\t5\nnaïve\t2\n", r"line 2: count"),
-    ("le\t9\ncafé\n日本語\t5\nnaïve\t2\n", r"line 2: expected"),
-    ("le\t9\nle\t7\n日本語\t5\nnaïve\t2\n", "duplicate word"),
+    ("le\t9\ncafé\tmany\n日本語\t5\nnaïve\t2\n", r"line 2: the count is not a non-negative integer"),
+    ("le\t9\ncafé\n日本語\t5\nnaïve\t2\n", r"line 2: 0 tab\(s\) instead of 1 \(expected 'word<TAB>count'\)"),
+    ("le\t9\nle\t7\n日本語\t5\nnaïve\t2\n", "line 2: word 'le' already defined on line 1"),
     ("le\t9\ncafé\t7\n日本語\t5\nnaïve\t2", "truncated"),
 ])
 def test_load_bad_vocab(saved, text, match):
@@ -337,7 +338,7 @@ def test_load_bad_vocab(saved, text, match):
 
 def test_load_vocab_not_utf8(saved):
     (saved / "vocab.tsv").write_bytes(b"le\t9\ncaf\xe9\t7\nx\t5\ny\t2\n")
-    with pytest.raises(ModelFormatError, match="line 2: not valid UTF-8"):
+    with pytest.raises(ModelFormatError, match="line 2: the word is not valid UTF-8"):
         Embeddings.load(saved)
 
 

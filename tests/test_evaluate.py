@@ -581,14 +581,19 @@ def test_both_methods_in_one_pass_equal_separate_runs(analogy_case):
         assert both[m].to_dict() == alone.to_dict()
 
 
-def test_embeddings_convenience_methods(qfile, tmp_path):
+def test_round_one_methods_say_where_they_moved(qfile):
+    """The vectors layer never imports analysis: the old methods name the function to call."""
     emb = royal()
-    assert emb.evaluate_analogies(qfile).to_dict() == evaluate_analogies(emb, qfile).to_dict()
-    assert emb.evaluate_analogies(qfile, method="3cosmul").method == "3cosmul"
-    p = tmp_path / "pairs.tsv"
-    p.write_text(PAIRS)
-    r = pairs_model().evaluate_word_pairs(p)
-    assert isinstance(r, PairsResult) and r.n_pairs == 4 and r.path == str(p)
+    for name, where in [("evaluate_analogies", "fastw2v.analysis.evaluate.evaluate_analogies"),
+                        ("evaluate_word_pairs", "fastw2v.analysis.evaluate.evaluate_word_pairs"),
+                        ("probe", "fastw2v.analysis.probe.probe"),
+                        ("bias_report", "fastw2v.analysis.bias.bias_report"),
+                        ("plot_words", "fastw2v.analysis.plots.plot_words")]:
+        with pytest.raises(AttributeError, match=rf"Embeddings\.{name} moved: use "
+                                                 rf"{where}\(emb, \.\.\.\)"):
+            getattr(emb, name)
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_thing'"):
+        emb.no_such_thing  # noqa: B018
 
 
 def test_pairs_to_dict_is_json_safe(tmp_path):

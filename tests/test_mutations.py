@@ -33,7 +33,7 @@ import test_bad_input
 from fastw2v.corpus import reader
 from fastw2v.kernels import tables
 from fastw2v.training import trainer as trainer_module
-from fastw2v.vectors import embeddings as embeddings_module
+from fastw2v.vectors import native as native_module
 from fastw2v.vectors import word2vec as word2vec_module
 from fastw2v.wiki import markup
 from fastw2v.wiki import normalize as normalize_module
@@ -151,7 +151,7 @@ def test_upper_case_unicode_normalisation_is_caught(monkeypatch):
 
 def test_unpickling_vectors_is_caught(monkeypatch, tmp_path):
     real_load = np.load
-    monkeypatch.setattr(embeddings_module, "np", NumpyExcept(
+    monkeypatch.setattr(native_module, "np", NumpyExcept(
         load=lambda *a, **k: real_load(*a, **{**k, "allow_pickle": True})))
     saved = tmp_path / "model"
     test_embeddings.full().save(saved)

@@ -9,7 +9,8 @@ import pytest
 
 from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.errors import FastW2VError, ModelFormatError
-from fastw2v.analysis.plots import INSTALL_HINT, epoch_table, load_training_stats, pca_2d
+from fastw2v.analysis.plots import (INSTALL_HINT, epoch_table, load_training_stats, pca_2d,
+                                    plot_words)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -127,7 +128,7 @@ def test_epoch_table():
 def test_plot_words_writes_a_png(tmp_path):
     needs_matplotlib()
     emb = emb_with_stats()
-    out = emb.plot_words(emb.words, tmp_path / "words.png", title="test")
+    out = plot_words(emb, emb.words, tmp_path / "words.png", title="test")
     assert out == tmp_path / "words.png"
     assert out.read_bytes()[:8] == PNG_MAGIC
     assert [p.name for p in tmp_path.iterdir()] == ["words.png"]  # no temporary left behind

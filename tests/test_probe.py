@@ -161,8 +161,8 @@ def test_restrict_vocab_limits_answers():
     assert all(a.answer is None for a in empty.analogies)
 
 
-def test_embeddings_probe_method():
+def test_probe_of_chosen_words():
     emb = canonical_model()
-    report = emb.probe(["queen"], topn=2)
+    report = probe(emb, ["queen"], topn=2)
     assert report.neighbours[0].word == "queen" and len(report.neighbours[0].neighbours) == 2
     assert report.analogies[0].answer == "woman"

@@ -84,12 +84,20 @@ def test_save_large_vocab_in_batches(tmp_path):
     assert Vocab.load(tmp_path / "v.tsv") == v
 
 
-def test_load_keeps_file_order_and_accepts_crlf_and_no_final_newline(tmp_path):
+def test_load_keeps_file_order_and_accepts_crlf(tmp_path):
     path = tmp_path / "v.tsv"
-    path.write_bytes(b"b\t1\r\na\t5")
+    path.write_bytes(b"b\t1\r\na\t5\r\n")
     v = Vocab.load(path)
     assert v.words == ["b", "a"]
     assert v.counts.tolist() == [1, 5]
+
+
+def test_load_refuses_a_last_line_without_newline(tmp_path):
+    """A count cut short ("a<TAB>5" from "a<TAB>57") must not be read as a smaller count."""
+    path = tmp_path / "v.tsv"
+    path.write_bytes(b"b\t1\na\t5")
+    with pytest.raises(ModelFormatError, match=r"v\.tsv: line 2: the last line is incomplete"):
+        Vocab.load(path)
 
 
 @pytest.mark.parametrize("content,line,why", [

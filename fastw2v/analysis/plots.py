@@ -17,7 +17,8 @@ import numpy as np
 
 from ..base.paths import PathLike
 from ..base.atomic import atomic_write, check_writable_destination
-from ..vectors.embeddings import META_FILE, Embeddings
+from ..vectors.embeddings import Embeddings
+from ..vectors.native import META_FILE
 from ..errors import FastW2VError, ModelFormatError
 
 logger = logging.getLogger("fastw2v")

@@ -296,8 +296,8 @@ def _check_output(out: Path, fmt: str) -> None:
     if fmt == "word2vec" and out.is_dir():
         raise IsADirectoryError(f"output path is a directory: {out}")
     if fmt == "native":
-        from ..vectors.embeddings import _check_replaceable  # the rule Embeddings.save applies, checked now
-        _check_replaceable(out)
+        from ..vectors.native import check_replaceable  # the rule Embeddings.save applies
+        check_replaceable(out)
 
 
 def _summary(emb, seconds: float) -> str:

@@ -11,27 +11,17 @@ from __future__ import annotations
 
 import re
 from operator import itemgetter
-from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional
 
 import numpy as np
 
 from ..base.paths import PathLike
-from ..base.atomic import atomic_write
+from ..base.vocabfile import read_vocab_file, write_vocab_file
 from ..base.validate import check_int
 from ..errors import ModelFormatError
 
 #: ASCII whitespace, the separators of the corpus, which therefore never occur inside a word.
 _WHITESPACE = re.compile(r"[ \t\n\r\x0b\x0c]")
-
-#: Lines written per ``write`` call by :meth:`Vocab.save`: bounds the memory of the formatted text
-#: (~2 MB per batch) for vocabularies of millions of words.
-_SAVE_BATCH = 100_000
-
-
-def _format_error(path: Path, lineno: int, raw: bytes, why: str) -> ModelFormatError:
-    return ModelFormatError(f"{path}: line {lineno}: {why} (expected 'word<TAB>count'): "
-                            f"{raw[:80]!r}")
 
 
 class Vocab:
@@ -153,58 +143,28 @@ class Vocab:
 
     def save(self, path: PathLike) -> None:
         """Write ``word<TAB>count`` lines (UTF-8) atomically to ``path``."""
-        counts = self.counts.tolist()
-        with atomic_write(path, "wb") as fh:
-            for start in range(0, len(self.words), _SAVE_BATCH):
-                stop = start + _SAVE_BATCH
-                text = "".join(f"{w}\t{c}\n" for w, c in zip(self.words[start:stop],
-                                                              counts[start:stop]))
-                fh.write(text.encode("utf-8"))
+        write_vocab_file(path, self.words, self.counts.tolist())
 
     @classmethod
     def load(cls, path: PathLike) -> "Vocab":
         """Read a vocabulary written by :meth:`save`; ids follow the line order.
+
+        The rules are :func:`fastw2v.base.vocabfile.read_vocab_file`'s, and a word may not
+        contain whitespace (the corpus is split on it).
 
         Raises
         ------
         FileNotFoundError
             ``path`` does not exist.
         ModelFormatError
-            The file is empty, or a line is not ``word<TAB>count`` with a non-empty word free of
-            whitespace, valid UTF-8 and a non-negative integer count, or a word repeats. The
-            message names the file and the line number.
+            The file is empty, truncated, or a line breaks the rules; the message names the file
+            and the line number.
         """
-        path = Path(path)
-        words: List[str] = []
-        counts: List[int] = []
-        first_line: Dict[str, int] = {}
-        with open(path, "rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                line = raw.rstrip(b"\r\n")
-                parts = line.split(b"\t")
-                if len(parts) != 2:
-                    raise _format_error(path, lineno, raw,
-                                        f"{len(parts) - 1} tab(s) instead of 1")
-                wbytes, cbytes = parts
-                try:
-                    word = wbytes.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise _format_error(path, lineno, raw, "the word is not valid UTF-8") from None
-                if not word:
-                    raise _format_error(path, lineno, raw, "empty word")
-                if _WHITESPACE.search(word):
-                    raise _format_error(path, lineno, raw, "the word contains whitespace")
-                if not cbytes.isdigit():
-                    raise _format_error(path, lineno, raw,
-                                        "the count is not a non-negative integer")
-                if len(cbytes.lstrip(b"0")) > 19 or int(cbytes) >= 2**63:
-                    raise _format_error(path, lineno, raw, "the count is larger than 2**63 - 1")
-                if word in first_line:
-                    raise _format_error(path, lineno, raw, f"word {word!r} already defined on "
-                                                           f"line {first_line[word]}")
-                first_line[word] = lineno
-                words.append(word)
-                counts.append(int(cbytes))
+        words, counts = read_vocab_file(path, counts=True)
         if not words:
             raise ModelFormatError(f"{path}: vocabulary file is empty")
+        if _WHITESPACE.search("".join(words)):
+            line = next(i for i, w in enumerate(words, 1) if _WHITESPACE.search(w))
+            raise ModelFormatError(f"{path}: line {line}: the word {words[line - 1]!r} contains "
+                                   f"whitespace")
         return cls(words, counts)

@@ -4,43 +4,34 @@
 them by descending frequency), optional counts, the :class:`~fastw2v.config.TrainConfig` that
 produced them and training statistics.
 
-Native format (:meth:`Embeddings.save` / :meth:`Embeddings.load`): a directory with
-
-* ``vectors.npy`` -- the float32 matrix (``numpy.save``; loadable with ``mmap_mode``),
-* ``vocab.tsv`` -- one ``word<TAB>count`` line per row (just ``word`` when there are no counts),
-* ``config.json`` -- ``{"format": "fastw2v-embeddings", "version": 1, "vocab_size", "dim",
-  "has_counts", "config": {...} | null, "stats": {...} | null}``.
-
-The word2vec.c text and binary formats are handled by :mod:`fastw2v.vectors.word2vec`.
+The native directory format is :mod:`fastw2v.vectors.native`; the word2vec.c text and binary
+formats are :mod:`fastw2v.vectors.word2vec`. Evaluation, probe, bias and plots are functions of an
+``Embeddings`` in :mod:`fastw2v.analysis`.
 """
 from __future__ import annotations
 
 import collections.abc
-import json
 import logging
-import os
-from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from ..base.paths import PathLike
-from . import word2vec as w2vformat
-from ..base.atomic import atomic_directory
-from ..base.jsonutil import json_default
 from ..base.validate import check_int
 from ..config import TrainConfig
 from ..errors import ModelFormatError
+from . import native
+from . import word2vec as w2vformat
 
 logger = logging.getLogger("fastw2v")
 
-FORMAT_NAME = "fastw2v-embeddings"
-FORMAT_VERSION = 1
-VECTORS_FILE = "vectors.npy"
-VOCAB_FILE = "vocab.tsv"
-META_FILE = "config.json"
+__all__ = ["Embeddings", "unit_rows"]
 
-__all__ = ["Embeddings", "FORMAT_NAME", "FORMAT_VERSION"]
+#: Methods of round 1's Embeddings that are now functions in fastw2v.analysis.
+_MOVED_TO_ANALYSIS = {"evaluate_analogies": "evaluate.evaluate_analogies",
+                      "evaluate_word_pairs": "evaluate.evaluate_word_pairs",
+                      "probe": "probe.probe", "bias_report": "bias.bias_report",
+                      "plot_words": "plots.plot_words"}
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -286,108 +277,24 @@ class Embeddings:
         order = cand[np.lexsort((cand, -sims[cand]))][:k]
         return [(self.words[i], float(sims[i])) for i in order]
 
-    # ----------------------------------------------------------------------------------------- #
-    # evaluation and pictures (thin wrappers; see fastw2v.analysis.evaluate, .probe, .bias, .plots)
-    # ----------------------------------------------------------------------------------------- #
-    def evaluate_analogies(self, path: PathLike, restrict_vocab: Optional[int] = 30000,
-                           case_insensitive: bool = True, method: str = "3cosadd"):
-        """Analogy accuracy on a ``questions-words.txt``-format file (3CosAdd or 3CosMul).
-
-        See :func:`fastw2v.analysis.evaluate.evaluate_analogies`; returns an
-        :class:`~fastw2v.analysis.evaluate.AnalogyResult` (overall, semantic/syntactic and per-section
-        accuracy, questions seen and skipped).
-        """
-        from ..analysis.evaluate import evaluate_analogies
-        return evaluate_analogies(self, path, restrict_vocab=restrict_vocab,
-                                  case_insensitive=case_insensitive, method=method)
-
-    def evaluate_word_pairs(self, path: PathLike, restrict_vocab: Optional[int] = None,
-                            case_insensitive: bool = True):
-        """Spearman and Pearson correlation with a word-pair similarity file (e.g. WordSim-353).
-
-        See :func:`fastw2v.analysis.evaluate.evaluate_word_pairs`; returns a
-        :class:`~fastw2v.analysis.evaluate.PairsResult`.
-        """
-        from ..analysis.evaluate import evaluate_word_pairs
-        return evaluate_word_pairs(self, path, restrict_vocab=restrict_vocab,
-                                   case_insensitive=case_insensitive)
-
-    def probe(self, words: Sequence[str] = (), **kwargs: Any):
-        """Embedding health report (canonical analogies, neighbours of ``words``, symmetry,
-        degenerate norms). See :func:`fastw2v.analysis.probe.probe`; ``print(emb.probe([...]).format())``.
-        """
-        from ..analysis.probe import probe
-        return probe(self, words, **kwargs)
-
-    def bias_report(self, axis1: Any = None, axis2: Any = None,
-                    occupations: Optional[Iterable[str]] = None, top: int = 10):
-        """Occupation words projected on two bias axes (default ``he - she``, ``doctor - nurse``).
-
-        See :func:`fastw2v.analysis.bias.bias_report`.
-        """
-        from ..analysis import bias
-        return bias.bias_report(self, axis1=bias.DEFAULT_AXIS1 if axis1 is None else axis1,
-                                axis2=bias.DEFAULT_AXIS2 if axis2 is None else axis2,
-                                occupations=occupations, top=top)
-
-    def plot_words(self, words: Sequence[str], path: PathLike, **kwargs: Any):
-        """Save a labelled 2-D PCA scatter of ``words`` (needs matplotlib).
-
-        See :func:`fastw2v.analysis.plots.plot_words`.
-        """
-        from ..analysis.plots import plot_words
-        return plot_words(self, words, path, **kwargs)
+    def __getattr__(self, name: str) -> Any:
+        # Evaluation, probe, bias and plots are functions of an Embeddings in fastw2v.analysis
+        # (the vectors layer never imports the analysis layer); say where they went.
+        if name in _MOVED_TO_ANALYSIS:
+            raise AttributeError(f"Embeddings.{name} moved: use "
+                                 f"fastw2v.analysis.{_MOVED_TO_ANALYSIS[name]}(emb, ...)")
+        raise AttributeError(f"'Embeddings' object has no attribute {name!r}")
 
     # ----------------------------------------------------------------------------------------- #
-    # native format
+    # native format (fastw2v.vectors.native)
     # ----------------------------------------------------------------------------------------- #
     def save(self, path: PathLike) -> None:
-        """Save to the directory ``path`` (``vectors.npy``, ``vocab.tsv``, ``config.json``).
-
-        The directory is written beside ``path`` and renamed into place, so ``path`` always holds
-        either the old or the new complete model. An existing ``path`` is replaced only if it is a
-        fastw2v model directory or an empty directory.
-
-        Raises
-        ------
-        ValueError
-            A word contains a tab or a line break, or is empty (it cannot be stored in
-            ``vocab.tsv``), or ``stats`` is not JSON-serializable.
-        FileExistsError
-            ``path`` exists and is a file or a non-empty directory that is not a fastw2v model.
-        """
-        path = Path(path)
-        for i, w in enumerate(self.words):
-            if not w or "\t" in w or "\n" in w or "\r" in w:
-                raise ValueError(f"word #{i} {w!r} is empty or contains a tab or line break; "
-                                 f"it cannot be saved in {VOCAB_FILE}")
-        _check_replaceable(path)
-        meta = {
-            "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "vocab_size": len(self),
-            "dim": self.dim,
-            "has_counts": self.counts is not None,
-            "config": self.config.to_dict() if self.config is not None else None,
-            "stats": self.stats,
-        }
-        try:
-            meta_text = json.dumps(meta, indent=2, default=json_default, ensure_ascii=False)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"cannot save stats as JSON: {exc}") from None
-        if self.counts is None:
-            vocab_text = "".join(f"{w}\n" for w in self.words)
-        else:
-            vocab_text = "".join(f"{w}\t{c}\n" for w, c in zip(self.words, self.counts.tolist()))
-        with atomic_directory(path) as tmp:
-            with open(tmp / VECTORS_FILE, "wb") as fh:
-                np.save(fh, np.ascontiguousarray(self._vectors, dtype=np.float32),
-                        allow_pickle=False)
-            with open(tmp / VOCAB_FILE, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(vocab_text)
-            with open(tmp / META_FILE, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(meta_text + "\n")
-        logger.info("saved %d x %d embeddings to %s", len(self), self.dim, path)
+        """Save to the directory ``path`` in the native format (``vectors.npy``, ``vocab.tsv``,
+        ``config.json``); see :func:`fastw2v.vectors.native.save_native` for the guarantees and
+        errors."""
+        native.save_native(path, self._vectors, self.words, counts=self.counts,
+                           config=None if self.config is None else self.config.to_dict(),
+                           stats=self.stats)
 
     @classmethod
     def load(cls, path: PathLike, mmap_mode: Optional[str] = None) -> "Embeddings":
@@ -409,42 +316,16 @@ class Embeddings:
             ``path`` is not a model directory, or a piece is missing, corrupt, of a newer format
             version, or inconsistent (row count, dimension, dtype).
         """
-        path = Path(path)
-        if mmap_mode not in (None, "r", "r+", "c"):
-            raise ValueError(f"mmap_mode must be None, 'r', 'r+' or 'c', got {mmap_mode!r}")
-        if not path.exists():
-            raise FileNotFoundError(f"no such model directory: {path}")
-        if not path.is_dir():
-            raise ModelFormatError(f"{path}: not a fastw2v model directory (for a word2vec "
-                                   f".txt/.bin file use Embeddings.load_word2vec_format)")
-        for name in (META_FILE, VOCAB_FILE, VECTORS_FILE):
-            if not (path / name).is_file():
-                raise ModelFormatError(f"{path}: missing {name}; not a complete fastw2v model")
-        meta = _read_meta(path / META_FILE)
-        words, counts = _read_vocab(path / VOCAB_FILE, meta.get("has_counts"))
-        vectors = _read_vectors(path / VECTORS_FILE, mmap_mode)
-        if vectors.shape[0] != len(words):
-            raise ModelFormatError(f"{path}: {VECTORS_FILE} has {vectors.shape[0]} rows but "
-                                   f"{VOCAB_FILE} has {len(words)} words")
-        if "vocab_size" in meta and meta["vocab_size"] != len(words):
-            raise ModelFormatError(f"{path}: {META_FILE} says vocab_size {meta['vocab_size']} but "
-                                   f"{VOCAB_FILE} has {len(words)} words")
-        if "dim" in meta and meta["dim"] != vectors.shape[1]:
-            raise ModelFormatError(f"{path}: {META_FILE} says dim {meta['dim']} but "
-                                   f"{VECTORS_FILE} has {vectors.shape[1]} columns")
-        config = meta.get("config")
+        model = native.load_native(path, mmap_mode)
+        config = model.config
         if config is not None:
-            if not isinstance(config, dict):
-                raise ModelFormatError(f"{path / META_FILE}: 'config' must be an object or null")
             try:
                 config = TrainConfig.from_dict(config)
             except (TypeError, ValueError) as exc:
-                raise ModelFormatError(f"{path / META_FILE}: bad training config: {exc}") from None
-        stats = meta.get("stats")
-        if stats is not None and not isinstance(stats, dict):
-            raise ModelFormatError(f"{path / META_FILE}: 'stats' must be an object or null")
+                raise ModelFormatError(f"{model.meta_path}: bad training config: {exc}") from None
         try:
-            emb = cls(vectors, words, counts=counts, config=config, stats=stats)
+            emb = cls(model.vectors, model.words, counts=model.counts, config=config,
+                      stats=model.stats)
         except (TypeError, ValueError) as exc:
             raise ModelFormatError(f"{path}: inconsistent model: {exc}") from None
         logger.info("loaded %d x %d embeddings from %s%s", len(emb), emb.dim, path,
@@ -474,131 +355,3 @@ class Embeddings:
         words, vectors = w2vformat.read_word2vec(path, binary=binary, limit=limit,
                                                  unicode_errors=unicode_errors)
         return cls(vectors, words)
-
-
-# --------------------------------------------------------------------------------------------- #
-# helpers of the native format
-# --------------------------------------------------------------------------------------------- #
-def _check_replaceable(path: Path) -> None:
-    if not path.exists() and not path.is_symlink():
-        return
-    if not path.is_dir():
-        raise FileExistsError(f"{path} exists and is not a model directory; refusing to replace it")
-    if not any(path.iterdir()):
-        return
-    meta = path / META_FILE
-    try:
-        with open(meta, encoding="utf-8") as fh:
-            ok = json.load(fh).get("format") == FORMAT_NAME
-    except (OSError, ValueError, AttributeError):
-        ok = False
-    if not ok:
-        raise FileExistsError(f"{path} is a non-empty directory that is not a fastw2v model; "
-                              f"refusing to replace it")
-
-
-def _read_meta(path: Path) -> Dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            meta = json.load(fh)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelFormatError(f"{path}: corrupt JSON: {exc}") from None
-    if not isinstance(meta, dict):
-        raise ModelFormatError(f"{path}: expected a JSON object")
-    if meta.get("format") != FORMAT_NAME:
-        raise ModelFormatError(f"{path}: format is {meta.get('format')!r}, "
-                               f"expected {FORMAT_NAME!r}")
-    version = meta.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ModelFormatError(f"{path}: bad format version {version!r}")
-    if version > FORMAT_VERSION:
-        raise ModelFormatError(f"{path}: format version {version} is newer than this fastw2v "
-                               f"supports ({FORMAT_VERSION}); upgrade fastw2v")
-    for key in ("vocab_size", "dim"):
-        if key in meta and (isinstance(meta[key], bool) or not isinstance(meta[key], int)):
-            raise ModelFormatError(f"{path}: {key!r} must be an integer, got {meta[key]!r}")
-    return meta
-
-
-def _read_vocab(path: Path, has_counts: Optional[bool]) -> Tuple[List[str], Optional[np.ndarray]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ModelFormatError(f"{path}: line {line}: not valid UTF-8") from None
-    if text and not text.endswith("\n"):
-        raise ModelFormatError(f"{path}: last line is incomplete (truncated file?)")
-    lines = text.split("\n")[:-1] if text else []
-    words: List[str] = []
-    counts: List[int] = []
-    if has_counts is None:  # infer from the first line
-        has_counts = bool(lines) and "\t" in lines[0]
-    for lineno, line in enumerate(lines, 1):
-        fields = line.split("\t")
-        if len(fields) != (2 if has_counts else 1) or not fields[0]:
-            want = "word<TAB>count" if has_counts else "word"
-            raise ModelFormatError(f"{path}: line {lineno}: expected '{want}', got {line[:80]!r}")
-        words.append(fields[0])
-        if has_counts:
-            try:
-                counts.append(int(fields[1]))
-            except ValueError:
-                raise ModelFormatError(f"{path}: line {lineno}: count {fields[1][:40]!r} is not an "
-                                       f"integer") from None
-            if not -2**63 <= counts[-1] < 2**63:
-                raise ModelFormatError(f"{path}: line {lineno}: count {fields[1][:40]!r} does not "
-                                       f"fit in 64 bits")
-    if len(set(words)) != len(words):
-        seen = set()
-        for lineno, w in enumerate(words, 1):
-            if w in seen:
-                raise ModelFormatError(f"{path}: line {lineno}: duplicate word {w!r}")
-            seen.add(w)
-    return words, (np.array(counts, dtype=np.int64) if has_counts else None)
-
-
-def _check_npy_size(path: Path) -> None:
-    """Raise ModelFormatError if the .npy header declares more data than the file holds.
-
-    Checked before loading: numpy would otherwise allocate the declared size first (a corrupt
-    header declaring terabytes ends in MemoryError instead of a clear message).
-    """
-    with open(path, "rb") as fh:
-        try:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-            elif version in ((2, 0), (3, 0)):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-            else:
-                return  # let np.load report it
-        except Exception as exc:  # numpy's header parser lets SyntaxError, TokenError... through
-            raise ModelFormatError(f"{path}: corrupt .npy header: {exc}") from None
-        start = fh.tell()
-        size = os.fstat(fh.fileno()).st_size
-    if dtype.hasobject:
-        return  # np.load refuses it (allow_pickle=False) with its own message
-    need = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    if size - start < need:
-        raise ModelFormatError(f"{path}: truncated .npy file: the header declares shape "
-                               f"{tuple(shape)} of {dtype} ({need} bytes of data), but only "
-                               f"{size - start} bytes follow")
-
-
-def _read_vectors(path: Path, mmap_mode: Optional[str]) -> np.ndarray:
-    _check_npy_size(path)
-    try:
-        vectors = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise ModelFormatError(f"{path}: corrupt or truncated .npy file: {exc}") from None
-    if not isinstance(vectors, np.ndarray):
-        raise ModelFormatError(f"{path}: expected one array, got {type(vectors).__name__}")
-    if vectors.dtype != np.float32:
-        raise ModelFormatError(f"{path}: vectors have dtype {vectors.dtype}, expected float32")
-    if vectors.ndim != 2:
-        raise ModelFormatError(f"{path}: vectors have {vectors.ndim} dimensions, expected 2 "
-                               f"(shape {vectors.shape})")
-    if vectors.shape[1] < 1:
-        raise ModelFormatError(f"{path}: vectors have zero columns (shape {vectors.shape})")
-    return vectors
