@@ -38,7 +38,7 @@ def default_corpus() -> Path:
 
 
 def run_fastw2v(corpus: Path, min_count: int, max_vocab_size, cache_dir) -> dict:
-    from fastw2v.corpus.stream import prepare_corpus
+    from fastw2v.corpus.cache import prepare_corpus
     t0 = time.perf_counter()
     pc = prepare_corpus(corpus, min_count=min_count, max_vocab_size=max_vocab_size,
                         cache_dir=cache_dir, use_cache=cache_dir is not None)

@@ -49,7 +49,7 @@ from fastw2v.training import api as api
 from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.errors import ModelFormatError
 from fastw2v.corpus import reader as reader_module
-from fastw2v.corpus.stream import prepare_corpus
+from fastw2v.corpus.cache import prepare_corpus
 from cli_helpers import assert_clean_error, run
 
 REPO = Path(__file__).resolve().parent.parent
@@ -192,7 +192,7 @@ def test_invalid_utf8_words_are_counted_in_the_warning(dirs, capsys):
 # ------------------------------------------------------------------------------------------- #
 _PEAK_RSS_CHILD = textwrap.dedent("""\
     import json, sys, time
-    from fastw2v.corpus.stream import prepare_corpus
+    from fastw2v.corpus.cache import prepare_corpus
 
     def peak_kb():
         with open("/proc/self/status") as fh:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fastw2v.vectors.embeddings import Embeddings
-from fastw2v.cli.evaluation import load_vectors
+from fastw2v.vectors.load import load_vectors
 from fastw2v.analysis.evaluate import evaluate_analogy_methods, evaluate_word_pairs
 from cli_helpers import assert_clean_error, run
 

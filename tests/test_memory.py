@@ -72,7 +72,7 @@ def write_corpus(path: Path, n_tokens: int = N_TOKENS, block: int = 1_000_000) -
 _CHILD = textwrap.dedent("""\
     import json, sys, time
     from fastw2v.corpus.reader import count_words
-    from fastw2v.corpus.stream import prepare_corpus
+    from fastw2v.corpus.cache import prepare_corpus
 
     def peak_mb():
         with open("/proc/self/status") as fh:

@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 from fastw2v.corpus.reader import compression_of
 from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.errors import CorpusError, ModelFormatError
-from fastw2v.corpus.stream import SENTENCE_END, prepare_corpus
+from fastw2v.corpus.cache import prepare_corpus
+from fastw2v.corpus.stream import SENTENCE_END
 from fastw2v.corpus.vocab import Vocab
 from fastw2v.vectors.word2vec import read_word2vec, write_word2vec
 

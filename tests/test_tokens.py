@@ -16,9 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fastw2v.base.paths import cache_dir
+from fastw2v.corpus import cache as C
 from fastw2v.corpus import stream as T
 from fastw2v.errors import CorpusError
-from fastw2v.corpus.stream import SENTENCE_END, prepare_corpus
+from fastw2v.corpus.cache import prepare_corpus
+from fastw2v.corpus.stream import SENTENCE_END
 from fastw2v.corpus.vocab import Vocab
 
 
@@ -302,7 +304,7 @@ def test_cache_is_reused(tmp_path, corpus_file):
     assert (second.n_raw_tokens, second.n_sentences) == (first.n_raw_tokens, first.n_sentences)
     assert second.seconds_count == second.seconds_encode == 0.0
     names = sorted(p.name for p in cache.iterdir())
-    key = T.cache_key(corpus_file, 2)
+    key = C.cache_key(corpus_file, 2)
     assert names == [f"{key}.json", f"{key}.tokens.i32", f"{key}.vocab.tsv"]
     meta = json.loads(next(cache.glob("*.json")).read_text())
     assert meta["n_raw_tokens"] == 24 and meta["key"]["min_count"] == 2
@@ -402,10 +404,10 @@ def test_use_cache_false_writes_no_cache(tmp_path, corpus_file):
 
 
 def test_cache_key_changes_with_inputs(tmp_path, corpus_file):
-    k = T.cache_key(corpus_file, 5)
-    assert k == T.cache_key(corpus_file, 5)
-    assert k != T.cache_key(corpus_file, 4)
-    assert k != T.cache_key(corpus_file, 5, 100)
+    k = C.cache_key(corpus_file, 5)
+    assert k == C.cache_key(corpus_file, 5)
+    assert k != C.cache_key(corpus_file, 4)
+    assert k != C.cache_key(corpus_file, 5, 100)
     assert k.startswith("corpus.txt-")
 
 

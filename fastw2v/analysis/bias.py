@@ -21,7 +21,7 @@ import numpy as np
 from ..base.validate import check_int
 from ..vectors.embeddings import Embeddings
 from .evaluate import pearson
-from .probe import resolve_word
+from .words import fold_case, resolve_word
 
 logger = logging.getLogger("fastw2v")
 
@@ -349,7 +349,7 @@ def bias_report(emb: Embeddings, axis1: Union[Axis, AxisSpec] = DEFAULT_AXIS1,
     words = list(dict.fromkeys(DEFAULT_OCCUPATIONS if occupations is None else occupations))
     if not words:
         raise ValueError("no occupation words given")
-    axis_words = {w.casefold() for a in (a1, a2) for p in a.pairs for w in p}
+    axis_words = {fold_case(w) for a in (a1, a2) for p in a.pairs for w in p}
     unit = emb.unit_vectors
     projections: List[Projection] = []
     missing: List[str] = []
@@ -359,7 +359,7 @@ def bias_report(emb: Embeddings, axis1: Union[Axis, AxisSpec] = DEFAULT_AXIS1,
         if found is None:
             missing.append(w)
             continue
-        if exclude_axis_words and found.casefold() in axis_words:
+        if exclude_axis_words and fold_case(found) in axis_words:
             excluded.append(found)
             continue
         v = unit[emb.index[found]].astype(np.float64)

@@ -37,6 +37,7 @@ from ..base.paths import PathLike
 from ..base.jsonutil import jsonable
 from ..base.validate import check_int, check_positive_number
 from ..vectors.embeddings import Embeddings
+from .words import fold_case
 
 logger = logging.getLogger("fastw2v")
 
@@ -223,7 +224,7 @@ class EvalFiles(NamedTuple):
 # vocabulary folding
 # --------------------------------------------------------------------------------------------- #
 def _key_function(case_insensitive: bool) -> Callable[[str], str]:
-    return str.upper if case_insensitive else (lambda w: w)
+    return fold_case if case_insensitive else (lambda w: w)
 
 
 def _restricted_vocab(emb: Embeddings, limit: int, key: Callable[[str], str]):

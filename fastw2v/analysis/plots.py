@@ -18,6 +18,7 @@ import numpy as np
 from ..base.paths import PathLike
 from ..base.atomic import atomic_write, check_writable_destination
 from ..vectors.embeddings import Embeddings
+from .words import resolve_word
 from ..vectors.native import META_FILE
 from ..errors import FastW2VError, ModelFormatError
 
@@ -143,7 +144,6 @@ def plot_words(emb: Embeddings, words: Sequence[str], path: PathLike, *,
     FastW2VError
         matplotlib is not installed.
     """
-    from .probe import resolve_word
 
     Figure, FigureCanvasAgg = _matplotlib()
     path = Path(path)

@@ -24,6 +24,7 @@ import numpy as np
 from ..base.jsonutil import jsonable
 from ..base.validate import check_int
 from ..vectors.embeddings import Embeddings
+from .words import fold_case, resolve_word
 
 logger = logging.getLogger("fastw2v")
 
@@ -267,22 +268,6 @@ def _wrap(text: str, width: int) -> str:
 # --------------------------------------------------------------------------------------------- #
 # checks
 # --------------------------------------------------------------------------------------------- #
-def resolve_word(emb: Embeddings, word: str, limit: Optional[int] = None) -> Optional[str]:
-    """``word`` if it is in the vocabulary, else its most frequent case variant, else None.
-
-    Only the first ``limit`` rows are considered (None: all).
-    """
-    n = len(emb) if limit is None else min(limit, len(emb))
-    row = emb.index.get(word)
-    if row is not None and row < n:
-        return word
-    folded = word.casefold()
-    for w in emb.words[:n]:
-        if w.casefold() == folded:
-            return w
-    return None
-
-
 def check_degenerate(emb: Embeddings, low: float = NORM_LOW, high: float = NORM_HIGH,
                      max_listed: int = 20) -> DegenerateCheck:
     """Flag vectors whose norm is below ``low``, above ``high`` or not finite.
@@ -401,7 +386,7 @@ def _canonical(emb: Embeddings, limit: int,
             best = emb.analogy(found[0], found[1], found[2], topn=1, restrict_vocab=limit)
             if best:
                 probe_.answer, probe_.cosine = best[0][0], float(best[0][1])
-                probe_.correct = probe_.answer.casefold() == expected.casefold()
+                probe_.correct = fold_case(probe_.answer) == fold_case(expected)
         out.append(probe_)
     return out
 

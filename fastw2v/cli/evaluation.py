@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..base.jsonutil import jsonable
+from ..vectors.load import load_vectors
 from ..errors import FastW2VError
 
 log = logging.getLogger("fastw2v.cli")
@@ -23,40 +24,12 @@ log = logging.getLogger("fastw2v.cli")
 _VECTORS_HELP = ("a fastw2v native model directory, or a word2vec text or binary file (fastw2v, "
                  "word2vec.c, gensim; the format is detected)")
 
-__all__ = ["register", "load_vectors"]
+__all__ = ["register"]
 
 
 # --------------------------------------------------------------------------------------------- #
 # helpers
 # --------------------------------------------------------------------------------------------- #
-def load_vectors(path, limit: Optional[int] = None, unicode_errors: str = "strict"):
-    """Load VECTORS: a native directory (memory-mapped) or a word2vec text/binary file.
-
-    Returns
-    -------
-    (Embeddings, str)
-        The vectors and a description of the format (``"native directory"``,
-        ``"word2vec binary"``, ``"word2vec text"``).
-    """
-    from ..vectors import word2vec as w2vformat
-    from ..vectors.embeddings import Embeddings
-
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise FileNotFoundError(f"no such vectors file or directory: {p}")
-    if p.is_dir():
-        emb = Embeddings.load(p, mmap_mode="r")
-        if limit is not None and limit < len(emb):
-            emb = Embeddings(emb.vectors[:limit], emb.words[:limit],
-                             counts=None if emb.counts is None else emb.counts[:limit],
-                             config=emb.config, stats=emb.stats)
-        return emb, "native directory"
-    binary = w2vformat.is_binary_word2vec(p)
-    emb = Embeddings.load_word2vec_format(p, binary=binary, limit=limit,
-                                          unicode_errors=unicode_errors)
-    return emb, "word2vec binary" if binary else "word2vec text"
-
-
 def _handler(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Turn a KeyError (a word not in the vocabulary) into a usage error (exit 2, one line)."""
     @functools.wraps(fn)

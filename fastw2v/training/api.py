@@ -96,7 +96,7 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
     """
     from .checkpoint import load_checkpoint, save_checkpoint
     from ..vectors.embeddings import Embeddings
-    from ..corpus.stream import prepare_corpus
+    from ..corpus.cache import prepare_corpus
     from .trainer import Trainer
     from ..wiki.dump import ensure_text_corpus, is_wiki_dump
 

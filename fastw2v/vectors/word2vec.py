@@ -140,6 +140,11 @@ def write_word2vec(path: PathLike, words: Sequence[str], vectors: np.ndarray, *,
 # --------------------------------------------------------------------------------------------- #
 # reading
 # --------------------------------------------------------------------------------------------- #
+#: Largest file whose rows are walked to settle a row that reads both as text and as binary (a
+#: file of 1- or 2-dimensional vectors); larger ambiguous files are read as text.
+_MAX_AMBIGUOUS_BYTES = 64 << 20
+
+
 def _parse_header(path: PathLike, head: bytes) -> Tuple[int, int, int]:
     """Parse ``"V D\\n"`` at the start of ``head``; return (V, D, offset of the first row)."""
     nl = head.find(b"\n", 0, _MAX_HEADER_BYTES)
@@ -224,10 +229,39 @@ def is_binary_word2vec(path: PathLike) -> bool:
     """
     with open(path, "rb") as fh:
         head = fh.read(_MAX_HEADER_BYTES)
-        _, dim, start = _parse_header(path, head)
+        n, dim, start = _parse_header(path, head)
         fh.seek(start)
         sample = fh.read(min(64 + 48 * dim, _MAX_SAMPLE_BYTES))
-    return not _looks_like_text_row(sample, dim)
+        if not _looks_like_text_row(sample, dim):
+            return True
+        # Text, unless the row also has the exact shape of a binary row (float bytes that happen
+        # to read as "word 0.5"): then the whole file decides, by whether it is exactly n binary
+        # rows. Only tiny dimensions get here, so the walk over the rows is cheap and rare.
+        sp = sample.find(b" ")
+        end = sp + 1 + 4 * dim
+        if sp < 0 or end > len(sample) or sample[end:end + 1] not in (b"\n", b""):
+            return False
+        return _is_exactly_binary(fh, n, dim, start)
+
+
+def _is_exactly_binary(fh, n: int, dim: int, start: int) -> bool:
+    """True when the file from ``start`` is exactly ``n`` binary rows (word, space, 4*dim bytes,
+    an optional newline) and nothing else."""
+    fh.seek(start)
+    data = fh.read(_MAX_AMBIGUOUS_BYTES + 1)
+    if len(data) > _MAX_AMBIGUOUS_BYTES:
+        return False  # too large to walk here: read as text; pass binary=True to override
+    pos = 0
+    for _ in range(n):
+        while data[pos:pos + 1] == b"\n":
+            pos += 1
+        sp = data.find(b" ", pos)
+        if sp <= pos:
+            return False
+        pos = sp + 1 + 4 * dim
+        if pos > len(data):
+            return False
+    return data[pos:].strip(b"\n") == b""
 
 
 def read_word2vec(path: PathLike, *, binary: Optional[bool] = None, limit: Optional[int] = None,
