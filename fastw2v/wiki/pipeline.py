@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Tuple
 
-from ..base.progress import _fmt_duration
+from ..base.progress import StatusLine, _fmt_duration
 from ..corpus import reader as _corpus
 from ..errors import CorpusError
 from .bz2blocks import (_bz2_tasks, _check_bz2_tail, _corrupt_block, _decompress_task,
@@ -79,16 +79,12 @@ class _Progress:
     log line every :data:`PROGRESS_LOG_SECONDS` otherwise."""
 
     def __init__(self, path: Path, total: int, enabled: Optional[bool], interval: float = 0.5):
-        self.stream = sys.stderr
-        if enabled is None:
-            enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.enabled = enabled
+        self.line = StatusLine(enabled, interval=interval, wait_first=True)
+        self.enabled = self.line.enabled
         self.path = path
         self.total = max(1, total)
-        self.interval = interval
         self.start = time.monotonic()
-        self._last = self._last_log = self.start
-        self._width = 0
+        self._last_log = self.start
 
     def text(self, done: int, articles: int) -> str:
         elapsed = time.monotonic() - self.start
@@ -100,24 +96,17 @@ class _Progress:
                 f"elapsed {_fmt_duration(elapsed)} | ETA {_fmt_duration(eta)}")
 
     def update(self, done: int, articles: int, force: bool = False) -> None:
-        now = time.monotonic()
         if self.enabled:
-            if force or now - self._last >= self.interval:
-                self._last = now
-                text = self.text(done, articles)
-                pad = " " * max(0, self._width - len(text))
-                self._width = len(text)
-                self.stream.write("\r" + text + pad)
-                self.stream.flush()
-        elif now - self._last_log >= PROGRESS_LOG_SECONDS:
-            self._last_log = now
-            logger.info("%s", self.text(done, articles))
+            if self.line.due(force):
+                self.line.draw(self.text(done, articles))
+        else:
+            now = time.monotonic()
+            if now - self._last_log >= PROGRESS_LOG_SECONDS:
+                self._last_log = now
+                logger.info("%s", self.text(done, articles))
 
     def close(self) -> None:
-        if self.enabled and self._width:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._width = 0
+        self.line.close()
 
 
 def _pool_context():
