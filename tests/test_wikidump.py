@@ -20,6 +20,7 @@ import pytest
 
 import fastw2v
 from fastw2v.cli import main as cli
+from fastw2v.wiki import bz2blocks
 from fastw2v.wiki import dump as wikidump
 from fastw2v.errors import CorpusError
 from fastw2v.wiki.dump import (DumpStats, dump_to_text, ensure_text_corpus, is_wiki_dump,
@@ -140,12 +141,12 @@ def test_markers_are_found_at_every_bit_offset(shift):
     noise = rng.getrandbits(8 * n)
     at = 8 * 20 + shift  # marker (and CRC) at this bit
     crc = 0xDEADBEEF
-    marker = (wikidump._BLOCK_MAGIC << 32) | crc
+    marker = (bz2blocks._BLOCK_MAGIC << 32) | crc
     value = noise & ~(((1 << 80) - 1) << (8 * n - at - 80)) | (marker << (8 * n - at - 80))
     buf = value.to_bytes(n, "big")
-    found = wikidump._find_markers(buf, len(buf))
+    found = bz2blocks._find_markers(buf, len(buf))
     assert (at, 0) in found
-    assert wikidump._read_bits(buf, at + 48, 32) == crc
+    assert bz2blocks._read_bits(buf, at + 48, 32) == crc
 
 
 def _synthetic_dump(n_pages: int, seed: int = 7) -> bytes:
@@ -179,8 +180,8 @@ def test_many_blocks_split_across_tasks(many_blocks, monkeypatch):
     plain, packed = many_blocks
     expected = lines_of(plain, processes=1)
     assert len(expected) == 120
-    monkeypatch.setattr(wikidump, "SEGMENT_BYTES", 5_000)  # ~1 block (~7 KB) per task
-    tasks = list(wikidump._bz2_tasks(packed, packed.stat().st_size, 5_000))
+    monkeypatch.setattr(bz2blocks, "SEGMENT_BYTES", 5_000)  # ~1 block (~7 KB) per task
+    tasks = list(bz2blocks._bz2_tasks(packed, packed.stat().st_size, 5_000))
     assert len(tasks) >= 4
     assert sum(len(r.starts) for t in tasks for r in t.runs) >= 4
     assert lines_of(packed, processes=1) == expected
@@ -191,7 +192,7 @@ def test_false_block_marker_falls_back_to_sequential(many_blocks, monkeypatch, c
     """A block marker look-alike inside compressed data: same output, with a warning."""
     plain, packed = many_blocks
     expected = lines_of(plain, processes=1)
-    real_scan = wikidump._scan_bz2
+    real_scan = bz2blocks._scan_bz2
 
     def with_false_markers(path):
         markers = list(real_scan(path))
@@ -202,8 +203,8 @@ def test_false_block_marker_falls_back_to_sequential(many_blocks, monkeypatch, c
                 out.append(((bit + markers[i + 1][0]) // 2 + 3, 0, 12345))
         return iter(out)
 
-    monkeypatch.setattr(wikidump, "_scan_bz2", with_false_markers)
-    monkeypatch.setattr(wikidump, "SEGMENT_BYTES", 5_000)
+    monkeypatch.setattr(bz2blocks, "_scan_bz2", with_false_markers)
+    monkeypatch.setattr(bz2blocks, "SEGMENT_BYTES", 5_000)
     with caplog.at_level(logging.WARNING, logger="fastw2v"):
         assert lines_of(packed, processes=2) == expected
     assert "decompressing sequentially" in caplog.text
