@@ -138,7 +138,7 @@ def test_default_occupations_and_empty_list():
     assert math.isnan(single.correlation) and single.to_dict()["correlation"] is None
 
 
-def test_bias_report_default_axes():
+def test_bias_report_axes_default_to_he_she_and_doctor_nurse():
     emb = model()
     r = bias_report(emb, occupations=["engineer", "homemaker"])
     assert [p.word for p in r.projections][0] in {"engineer", "homemaker"}

@@ -19,6 +19,7 @@ import pytest
 import fastw2v
 from fastw2v.training import api as api
 from fastw2v.cli import main as cli
+from fastw2v.cli.train import config_from_args
 from fastw2v.config import TrainConfig
 from cli_helpers import assert_clean_error, run
 
@@ -111,7 +112,7 @@ def test_binary_follows_suffix_unless_overridden(tmp_path, capsys, monkeypatch, 
 # ------------------------------------------------------------------------------------------- #
 def config_of(*argv) -> TrainConfig:
     args = cli.build_parser().parse_args(["train", "c.txt", "-o", "o.bin", *map(str, argv)])
-    return cli.config_from_args(args)
+    return config_from_args(args)
 
 
 def test_word2vec_c_flags_give_the_same_config_as_long_options():

@@ -149,7 +149,7 @@ def test_eval_errors(files, capsys):
     assert_clean_error(code, err, "garbage.bin")
     code, _, err = run(capsys, "eval", files / "vec.bin", "--restrict-vocab", "-5")
     assert code == 2 and "Traceback" not in err and "usage: fastw2v eval" in err
-    assert "fastw2v eval: error: argument --restrict-vocab: expected an integer >= 0, got '-5'" \
+    assert "fastw2v eval: error: argument --restrict-vocab: must be an integer >= 0, got -5" \
         in err.splitlines()
 
 

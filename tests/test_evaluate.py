@@ -417,7 +417,7 @@ def test_standard_eval_files_finds_shared_data(data_dir):
 # ------------------------------------------------------------------------------------------- #
 # 3CosMul, semantic / syntactic split, per-section skips
 # ------------------------------------------------------------------------------------------- #
-from fastw2v.analysis.evaluate import (ANALOGY_METHODS, PairsResult, answer_analogies,  # noqa: E402
+from fastw2v.analysis.evaluate import (ANALOGY_METHODS, answer_analogies,  # noqa: E402
                               evaluate_analogy_methods, is_syntactic_section)
 
 

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..base.jsonutil import jsonable
 from ..vectors.load import load_vectors
+from .options import int_option
 from ..errors import FastW2VError
 
 log = logging.getLogger("fastw2v.cli")
@@ -41,26 +42,9 @@ def _handler(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
     return run
 
 
-def _int_at_least(low: int, what: str) -> Callable[[str], int]:
-    """An argparse type: an integer >= ``low``, described as ``what`` in the error."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = low - 1
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        return value
-    return parse
-
-
-_positive_int = _int_at_least(1, "a positive integer")
-_non_negative_int = _int_at_least(0, "an integer >= 0")
-
-
 def _add_common(p: argparse.ArgumentParser, json_output: bool = True) -> None:
     p.add_argument("vectors", metavar="VECTORS", help=_VECTORS_HELP)
-    p.add_argument("--limit", type=_positive_int, metavar="N",
+    p.add_argument("--limit", type=int_option(1), metavar="N",
                    help="read only the first N vectors (the most frequent words) of VECTORS")
     p.add_argument("--unicode-errors", dest="unicode_errors", default="strict",
                    choices=("strict", "replace", "ignore"),
@@ -124,7 +108,7 @@ def _add_eval(sub) -> None:
                    help="analogy questions file(s) (questions-words.txt format)")
     p.add_argument("--pairs", nargs="+", action="extend", default=[], metavar="FILE",
                    help="word-pair similarity file(s) (e.g. wordsim353.tsv)")
-    p.add_argument("--restrict-vocab", dest="restrict_vocab", type=_non_negative_int,
+    p.add_argument("--restrict-vocab", dest="restrict_vocab", type=int_option(0),
                    default=30000, metavar="N",
                    help="analogies use only the N most frequent words, 0 for all "
                         "(default: 30000)")
@@ -275,9 +259,9 @@ def _add_probe(sub) -> None:
     _add_common(p)
     p.add_argument("--words", nargs="+", action="extend", default=[], metavar="WORD",
                    help="words whose nearest neighbours are listed")
-    p.add_argument("--topn", type=_positive_int, default=5, metavar="N",
+    p.add_argument("--topn", type=int_option(1), default=5, metavar="N",
                    help="neighbours per word (default: 5)")
-    p.add_argument("--restrict-vocab", dest="restrict_vocab", type=_non_negative_int,
+    p.add_argument("--restrict-vocab", dest="restrict_vocab", type=int_option(0),
                    default=30000, metavar="N",
                    help="answers and neighbours come from the N most frequent words, 0 for all "
                         "(default: 30000)")
@@ -324,7 +308,7 @@ def _add_bias(sub) -> None:
                      help="occupation words to project (default: a built-in list of about 75)")
     occ.add_argument("--occupations-file", dest="occupations_file", metavar="FILE",
                      help="file with the occupation words (whitespace-separated, '#' comments)")
-    p.add_argument("--top", type=_positive_int, default=10, metavar="N",
+    p.add_argument("--top", type=int_option(1), default=10, metavar="N",
                    help="how many occupations to list (default: 10)")
     p.set_defaults(handler=_handler(_bias))
 

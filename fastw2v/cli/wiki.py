@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from .options import int_option
+
 _DESCRIPTION = """\
 Convert a Wikipedia (MediaWiki XML) dump into a plain-text training corpus: one article per line,
 main-namespace articles only, redirects skipped, markup stripped (templates, tables, references,
@@ -30,20 +32,6 @@ example:
   fastw2v train enwiki.txt -o vectors.bin --max-vocab-size 10000000"""
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
 def register(subparsers) -> None:
     """Add the ``wiki`` subcommand to the ``fastw2v`` command's subparsers."""
     w = subparsers.add_parser(
@@ -55,11 +43,11 @@ def register(subparsers) -> None:
                    help="the text file to write (written atomically)")
     w.add_argument("--mode", choices=("text8", "unicode"), default="text8",
                    help="text normalisation (default: text8; see below)")
-    w.add_argument("--min-tokens", dest="min_tokens", type=_non_negative, default=0,
+    w.add_argument("--min-tokens", dest="min_tokens", type=int_option(0), default=0,
                    metavar="N",
                    help="skip articles with fewer than N tokens after cleaning (default: 0; "
                         "articles left empty are always skipped)")
-    w.add_argument("--processes", type=_positive, default=None, metavar="N",
+    w.add_argument("--processes", type=int_option(1), default=None, metavar="N",
                    help="worker processes (default: all cores; 1 runs in this process)")
     w.add_argument("--no-progress", dest="progress", action="store_false", default=None,
                    help="no progress line (default: shown when stderr is a terminal)")
