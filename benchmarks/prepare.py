@@ -29,7 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from fastw2v.bench.suite import ChunkedLines, peak_rss_mb  # noqa: E402
+from fastw2v.bench.child import peak_rss_mb  # noqa: E402
+from fastw2v.bench.suite import ChunkedLines  # noqa: E402
 from fastw2v.base.paths import data_dir  # noqa: E402
 
 

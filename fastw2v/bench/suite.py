@@ -27,7 +27,6 @@ import argparse
 import json
 import logging
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -36,6 +35,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List, Optional
+
+from ..base.paths import PathLike
+from .child import ChildError, peak_rss_mb, run_in_child
 
 logger = logging.getLogger("fastw2v")
 
@@ -64,23 +66,6 @@ COLUMNS = [("system", "system", "{}"), ("threads", "threads", "{}"),
 # ------------------------------------------------------------------------------------------- #
 # pieces shared with benchmarks/*.py
 # ------------------------------------------------------------------------------------------- #
-def peak_rss_mb(children: bool = False) -> float:
-    """Peak RSS in MB of this process (or of its waited-for children).
-
-    For this process, ``VmHWM`` of /proc/self/status where available: unlike ``ru_maxrss`` it is
-    not inherited from the parent through fork and exec, so a child reports only its own peak.
-    """
-    if not children:
-        try:
-            for line in Path("/proc/self/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0  # kB
-        except OSError:
-            pass
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    return resource.getrusage(who).ru_maxrss / 1024.0  # Linux: KiB
-
-
 def evaluate(emb, data_dir: Optional[Path] = None) -> dict:
     """Analogy (30k restriction) and WordSim-353 scores of ``emb`` with the standard files."""
     from ..analysis.evaluate import evaluate_analogies, evaluate_word_pairs, standard_eval_files
@@ -206,9 +191,15 @@ def run_word2vec_c(plain: Path, settings: dict, threads: int) -> dict:
                 raw_words=None, child_rss=True)
 
 
-def run_one(system: str, corpus: Path, plain: Optional[Path], settings: dict, threads: int,
-            n_raw_tokens: int) -> dict:
-    """Train ``system`` once, evaluate it, and return its measurements (no vectors)."""
+def run_one(system: str, corpus: PathLike, plain: Optional[PathLike], settings: dict,
+            threads: int, n_raw_tokens: int) -> dict:
+    """Train ``system`` once, evaluate it, and return its measurements (no vectors).
+
+    ``compare`` runs it in a child process of its own (:func:`fastw2v.bench.child.run_in_child`),
+    so that ``peak_rss_mb`` is this run's alone; paths may come as ``str`` from there.
+    """
+    corpus = Path(corpus)
+    plain = None if plain is None else Path(plain)
     if system == "fastw2v":
         r = run_fastw2v(corpus, settings, threads, shared_negatives=True)
     elif system == "fastw2v-exact":
@@ -252,7 +243,7 @@ def compare(corpus: Path, systems, threads_list, repeats: int, settings: dict,
             for threads in threads_list:
                 for system in systems:
                     logger.info("run %d/%d: %s, %d threads", rep + 1, repeats, system, threads)
-                    row = _run_child(system, corpus, plain, settings, threads, n_raw, tmp)
+                    row = _run_child(system, corpus, plain, settings, threads, n_raw)
                     if row is not None:
                         runs.setdefault((system, threads), []).append(row)
                         print(markdown_table([row]).splitlines()[-1], flush=True)
@@ -261,19 +252,15 @@ def compare(corpus: Path, systems, threads_list, repeats: int, settings: dict,
     return rows
 
 
-def _run_child(system, corpus, plain, settings, threads, n_raw, tmp) -> Optional[dict]:
-    out = Path(tmp) / f"run-{system}-{threads}-{time.monotonic_ns()}.json"
-    cmd = [sys.executable, "-m", "fastw2v.bench.suite", "--child", system, "--corpus", str(corpus),
-           "--threads", str(threads), "--n-raw", str(n_raw), "--settings", json.dumps(settings),
-           "--child-out", str(out)]
-    if plain is not None:
-        cmd += ["--plain", str(plain)]
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        logger.warning("%s with %d threads failed: %s", system, threads, last)
+def _run_child(system, corpus, plain, settings, threads, n_raw) -> Optional[dict]:
+    """``run_one`` in a child process of its own; None (and a warning) when it fails."""
+    try:
+        return run_in_child(run_one, system=system, corpus=str(corpus),
+                            plain=None if plain is None else str(plain), settings=settings,
+                            threads=threads, n_raw_tokens=n_raw)
+    except ChildError as exc:
+        logger.warning("%s with %d threads failed: %s", system, threads, exc.reason)
         return None
-    return json.loads(out.read_text())
 
 
 def _median_row(rs: List[dict]) -> dict:
@@ -417,25 +404,8 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_command)
 
 
-def _child_main(argv) -> int:
-    p = argparse.ArgumentParser(prog="fastw2v.bench.suite --child")
-    p.add_argument("--child", required=True)
-    p.add_argument("--corpus", type=Path, required=True)
-    p.add_argument("--plain", type=Path, default=None)
-    p.add_argument("--threads", type=int, required=True)
-    p.add_argument("--n-raw", type=int, required=True)
-    p.add_argument("--settings", required=True)
-    p.add_argument("--child-out", type=Path, required=True)
-    a = p.parse_args(argv)
-    row = run_one(a.child, a.corpus, a.plain, json.loads(a.settings), a.threads, a.n_raw)
-    a.child_out.write_text(json.dumps(row))
-    return 0
-
-
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if "--child" in argv:
-        return _child_main(argv)
     from ..cli.main import main as cli_main
     return cli_main(["bench", *argv])
 
