@@ -23,14 +23,11 @@ failure cannot hide behind a good speed.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -304,7 +301,8 @@ def plot_scaling(rows: List[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def _settings_line(corpus: Path, settings: dict, repeats: int) -> str:
+def settings_line(corpus: Path, settings: dict, repeats: int) -> str:
+    """The line above the results table: corpus, settings, repeats, date and machine."""
     mode = "skip-gram" if settings["sg"] else "CBOW"
     return (f"corpus {corpus.name}, {mode}, dim {settings['dim']}, window {settings['window']}, "
             f"negative {settings['negative']}, sample {settings['sample']:g}, min_count "
@@ -313,6 +311,7 @@ def _settings_line(corpus: Path, settings: dict, repeats: int) -> str:
 
 
 def machine_description() -> str:
+    """Cores and CPU model of this machine, for the results."""
     model = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -322,93 +321,3 @@ def machine_description() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores, {model}"
-
-
-# ------------------------------------------------------------------------------------------- #
-# command line
-# ------------------------------------------------------------------------------------------- #
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("corpus", nargs="?", type=Path,
-                   help="corpus file (default: wiki100m.txt.gz in the shared data directory)")
-    p.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
-                   help=f"comma-separated, from {', '.join(SYSTEMS)}; word2vec.c runs only when "
-                        "a `word2vec` binary is on PATH (default: all)")
-    p.add_argument("--threads", default=None,
-                   help="comma-separated thread counts (default: all cores)")
-    p.add_argument("--repeats", type=int, default=3, help="interleaved runs each (default: 3)")
-    p.add_argument("--epochs", type=int, default=STANDARD["epochs"],
-                   help=f"(default: {STANDARD['epochs']})")
-    p.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
-    p.add_argument("--out", type=Path, default=Path("bench-results"),
-                   help="directory for results.json, results.md and scaling.png "
-                        "(default: ./bench-results)")
-    p.add_argument("--no-plot", action="store_true", help="skip the PNG")
-    p.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
-
-
-def run_command(args: argparse.Namespace) -> int:
-    from ..base.paths import data_dir
-    corpus = args.corpus
-    if corpus is None:
-        d = data_dir()
-        if d is None or not (d / "wiki100m.txt.gz").is_file():
-            raise FileNotFoundError("no corpus given and no wiki100m.txt.gz in the shared data "
-                                    "directory (set FASTW2V_DATA)")
-        corpus = d / "wiki100m.txt.gz"
-    if not Path(corpus).is_file():
-        raise FileNotFoundError(f"corpus not found: {corpus}")
-    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    unknown = [s for s in systems if s not in SYSTEMS]
-    if unknown:
-        raise ValueError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}")
-    if "word2vec.c" in systems and shutil.which("word2vec") is None:
-        logger.warning("no `word2vec` binary on PATH: word2vec.c is skipped")
-        systems.remove("word2vec.c")
-    if "gensim-file" in systems or "gensim-iter" in systems:
-        try:
-            import gensim  # noqa: F401
-        except ImportError:
-            raise ValueError("gensim is not installed: pip install 'fastw2v[bench]', or "
-                             "--systems fastw2v,fastw2v-exact") from None
-    if args.repeats < 1:
-        raise ValueError(f"--repeats must be >= 1, got {args.repeats}")
-    from ..config import default_workers
-    threads = ([int(t) for t in args.threads.split(",")] if args.threads
-               else [default_workers()])
-    settings = dict(STANDARD, epochs=args.epochs, sg=not args.cbow)
-    rows = compare(Path(corpus), systems, threads, args.repeats, settings, args.out)
-    line = _settings_line(Path(corpus), settings, args.repeats)
-    table = markdown_table(rows)
-    print()
-    print(line)
-    print(table)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.md").write_text(line + "\n\n" + table + "\n")
-    (args.out / "results.json").write_text(json.dumps(
-        {"settings": settings, "corpus": str(corpus), "repeats": args.repeats,
-         "machine": machine_description(), "date": time.strftime("%Y-%m-%d"), "rows": rows},
-        indent=2))
-    if not args.no_plot and len(threads) > 1:
-        plot_scaling(rows, args.out / "scaling.png")
-    print(f"\nwrote {args.out}/results.md, results.json" +
-          (", scaling.png" if not args.no_plot and len(threads) > 1 else ""))
-    return 0
-
-
-def register(subparsers) -> None:
-    """Add ``fastw2v bench`` to the CLI."""
-    p = subparsers.add_parser(
-        "bench", help="benchmark fastw2v against gensim (and word2vec.c) side by side",
-        description=__doc__.split("\n\n")[0], allow_abbrev=False)
-    add_arguments(p)
-    p.set_defaults(handler=run_command)
-
-
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    from ..cli.main import main as cli_main
-    return cli_main(["bench", *argv])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

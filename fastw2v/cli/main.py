@@ -189,7 +189,7 @@ def _command_modules():
     Each adds its parser (with ``-q/--quiet`` and ``set_defaults(handler=...)``, a function taking
     the parsed args and returning the exit status) and raises the same exceptions as ``train``.
     """
-    from ..bench import suite as bench
+    from . import bench
     from . import evaluation as eval_cli
     from . import wiki as wiki_cli
     return [bench.register, eval_cli.register, wiki_cli.register]
