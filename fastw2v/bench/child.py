@@ -94,6 +94,7 @@ def run_in_child(func: Union[Callable[..., dict], str], /, timeout: Optional[flo
         ``__main__`` is found by the script's file.
     timeout
         Seconds after which the child (and every process it started) is killed; None: no limit.
+        (So a function measured this way cannot take a keyword argument called ``timeout``.)
     **kwargs
         The function's keyword arguments. They cross as JSON, so they must be JSON-serialisable
         (paths as ``str``; tuples arrive as lists).
@@ -159,10 +160,11 @@ def run_in_child(func: Union[Callable[..., dict], str], /, timeout: Optional[flo
 def _child_env() -> Dict[str, str]:
     """This environment, with fastw2v's own directory on PYTHONPATH when it is a source checkout
     that is not installed (scripts of ``benchmarks/`` put it on ``sys.path`` themselves)."""
+    import site
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
-    site_dirs = {str(Path(p).resolve()) for p in sys.path if p.endswith("-packages")}
-    if root not in site_dirs:
+    site_dirs = [*site.getsitepackages(), site.getusersitepackages()]
+    if root not in {str(Path(d).resolve()) for d in site_dirs}:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     return env
 
@@ -184,7 +186,11 @@ def _target(func: Union[Callable, str]):
     module = sys.modules.get(module_name) if module_name else None
     if not qualname or module is None or "<locals>" in qualname or "<lambda>" in qualname:
         raise ValueError(f"run_in_child needs a module-level function, got {func!r}")
-    if _resolve(module, qualname) is not func:
+    try:
+        found = _resolve(module, qualname)
+    except AttributeError:
+        found = None
+    if found is not func:
         raise ValueError(f"{module_name}.{qualname} does not name {func!r} (decorated or "
                          "rebound?); the child finds the function by that name")
     file = getattr(module, "__file__", None)
