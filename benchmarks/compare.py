@@ -6,7 +6,7 @@ The same as ``fastw2v bench``; see :mod:`fastw2v.bench.suite` for what is measur
 """
 import sys
 
-from fastw2v.bench.suite import main
+from fastw2v.cli.main import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["bench", *sys.argv[1:]]))

@@ -18,9 +18,7 @@ Prints a markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from fastw2v.bench.suite import ChunkedLines, peak_rss_mb  # noqa: E402
+from fastw2v.bench.child import run_in_child  # noqa: E402
+from fastw2v.bench.suite import ChunkedLines  # noqa: E402
 from fastw2v.base.paths import data_dir  # noqa: E402
 
 
@@ -37,7 +36,8 @@ def default_corpus() -> Path:
     return (data_dir() or REPO.parent / "shared" / "data") / "wiki100m.txt.gz"
 
 
-def run_fastw2v(corpus: Path, min_count: int, max_vocab_size, cache_dir) -> dict:
+def run_fastw2v(corpus: str, min_count: int, max_vocab_size, cache_dir) -> dict:
+    """Runs in a child process (``measure``), which adds its peak RSS as ``peak_rss_mb``."""
     from fastw2v.corpus.cache import prepare_corpus
     t0 = time.perf_counter()
     pc = prepare_corpus(corpus, min_count=min_count, max_vocab_size=max_vocab_size,
@@ -46,10 +46,11 @@ def run_fastw2v(corpus: Path, min_count: int, max_vocab_size, cache_dir) -> dict
     return dict(seconds=seconds, seconds_count=pc.seconds_count,
                 seconds_encode=pc.seconds_encode, vocab=len(pc.vocab),
                 raw_tokens=pc.n_raw_tokens, stream=int(pc.tokens.size),
-                from_cache=pc.from_cache, rss=peak_rss_mb())
+                from_cache=pc.from_cache)
 
 
-def run_gensim(corpus: Path, min_count: int, max_vocab_size) -> dict:
+def run_gensim(corpus: str, min_count: int, max_vocab_size) -> dict:
+    """Runs in a child process (``measure``), which adds its peak RSS as ``peak_rss_mb``."""
     import logging
     logging.getLogger("gensim").setLevel(logging.WARNING)
     from gensim.models import Word2Vec
@@ -58,34 +59,24 @@ def run_gensim(corpus: Path, min_count: int, max_vocab_size) -> dict:
                      max_vocab_size=max_vocab_size, sg=1, workers=1)
     model.build_vocab(corpus_iterable=ChunkedLines(corpus))
     seconds = time.perf_counter() - t0
-    return dict(seconds=seconds, vocab=len(model.wv), raw_tokens=int(model.corpus_total_words),
-                rss=peak_rss_mb())
-
-
-def child(args) -> None:
-    if args.child == "gensim":
-        out = run_gensim(args.corpus, args.min_count, args.max_vocab_size)
-    else:
-        cache = args.cache_dir if args.child == "fastw2v-cache" else None
-        out = run_fastw2v(args.corpus, args.min_count, args.max_vocab_size, cache)
-    print(json.dumps(out))
+    return dict(seconds=seconds, vocab=len(model.wv), raw_tokens=int(model.corpus_total_words))
 
 
 def measure(kind: str, args, cache_dir=None, max_vocab_size=None) -> dict:
-    cmd = [sys.executable, __file__, "--child", kind, "--corpus", str(args.corpus),
-           "--min-count", str(args.min_count)]
-    if max_vocab_size is not None:
-        cmd += ["--max-vocab-size", str(max_vocab_size)]
-    if cache_dir is not None:
-        cmd += ["--cache-dir", str(cache_dir)]
-    res = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    """One row's figures, measured in a fresh child process (``kind``: fastw2v, fastw2v-cache
+    or gensim)."""
+    if kind == "gensim":
+        return run_in_child(run_gensim, corpus=str(args.corpus), min_count=args.min_count,
+                            max_vocab_size=max_vocab_size)
+    return run_in_child(run_fastw2v, corpus=str(args.corpus), min_count=args.min_count,
+                        max_vocab_size=max_vocab_size,
+                        cache_dir=str(cache_dir) if kind == "fastw2v-cache" else None)
 
 
 def table(rows) -> str:
     cols = [("system", "system", "{}"), ("what", "what", "{}"), ("seconds", "seconds", "{:.2f}"),
             ("count s", "seconds_count", "{:.2f}"), ("encode s", "seconds_encode", "{:.2f}"),
-            ("peak RSS MB", "rss", "{:,.0f}"), ("raw tokens", "raw_tokens", "{:,}"),
+            ("peak RSS MB", "peak_rss_mb", "{:,.0f}"), ("raw tokens", "raw_tokens", "{:,}"),
             ("vocab", "vocab", "{:,}")]
     lines = ["| " + " | ".join(c[0] for c in cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
@@ -100,12 +91,8 @@ def main(argv=None) -> None:
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--max-vocab-size", type=int, default=None)
     ap.add_argument("--no-gensim", action="store_true")
-    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--cache-dir", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     args.corpus = args.corpus or default_corpus()
-    if args.child:
-        return child(args)
     if not args.corpus.is_file():
         sys.exit(f"corpus not found: {args.corpus} (set FASTW2V_DATA or pass --corpus)")
 

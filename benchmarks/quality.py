@@ -10,7 +10,7 @@ seen, and WordSim-353 Spearman). One run each; ``fastw2v bench`` does repeated, 
 import argparse
 import sys
 
-from fastw2v.bench.suite import main
+from fastw2v.cli.main import main
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -20,7 +20,7 @@ if __name__ == "__main__":
     ap.add_argument("--out", default="bench-results/quality")
     a = ap.parse_args()
     systems = "fastw2v,gensim-iter" if a.cbow else "fastw2v,fastw2v-exact,gensim-iter"
-    argv = ([a.corpus] if a.corpus else []) + [
+    argv = ["bench"] + ([a.corpus] if a.corpus else []) + [
         "--systems", systems, "--repeats", "1", "--threads", a.threads, "--no-plot",
         "--out", a.out] + (["--cbow"] if a.cbow else [])
     sys.exit(main(argv))

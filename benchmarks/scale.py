@@ -34,9 +34,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,6 +43,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from fastw2v.bench.child import run_in_child  # noqa: E402
 
 #: Seconds between samples of the anonymous RSS.
 SAMPLE_SECONDS = 0.02
@@ -81,27 +81,27 @@ class AnonSampler(threading.Thread):
             self.stop.wait(SAMPLE_SECONDS)
 
 
-def child(args) -> None:
+def train_one_epoch(corpus: str, dim: int, workers: int, min_count: int, max_vocab_size: int,
+                    cbow: bool) -> dict:
+    """Prepare and train one epoch; runs in a child process (``measure``), which adds its peak
+    RSS (``VmHWM``) as ``peak_rss_mb``."""
     import fastw2v
     sampler = AnonSampler()
     sampler.start()
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="fastw2v-scale-") as cache:
-        emb = fastw2v.train(args.corpus, dim=args.dim, epochs=1, workers=args.workers,
-                            min_count=args.min_count,
-                            sg=not args.cbow, max_vocab_size=args.max_vocab_size or None,
+        emb = fastw2v.train(corpus, dim=dim, epochs=1, workers=workers, min_count=min_count,
+                            sg=not cbow, max_vocab_size=max_vocab_size or None,
                             cache_dir=cache, use_cache=False, progress=False)
         seconds = time.perf_counter() - t0
         sampler.stop.set()
         sampler.join()
         stats = emb.stats or {}
-        out = dict(vocab=len(emb), dim=args.dim, seconds=seconds,
-                   raw_tokens=int(stats.get("raw_words", 0) or 0),
-                   prepare_seconds=stats.get("prepare_seconds"),
-                   peak_rss_mb=_status_kb("VmHWM") / 1024,
-                   peak_anon_mb=sampler.peak_anon / 1024,
-                   peak_file_mb=sampler.peak_file / 1024)
-    print(json.dumps(out))
+        return dict(vocab=len(emb), dim=dim, seconds=seconds,
+                    raw_tokens=int(stats.get("raw_words", 0) or 0),
+                    prepare_seconds=stats.get("prepare_seconds"),
+                    peak_anon_mb=sampler.peak_anon / 1024,
+                    peak_file_mb=sampler.peak_file / 1024)
 
 
 def repeat_file(src: Path, dst: Path, n: int) -> None:
@@ -115,21 +115,22 @@ def repeat_file(src: Path, dst: Path, n: int) -> None:
             fh.write(newline)
 
 
-def distinct_child(args) -> None:
+def count_distinct(corpus: str) -> dict:
+    """Distinct words and tokens of ``corpus``; runs in a child process (``measure``)."""
     from fastw2v.corpus.reader import count_words
-    cc = count_words(args.corpus)
-    print(json.dumps(dict(distinct=len(cc.counts), tokens=cc.n_tokens)))
+    cc = count_words(corpus)
+    return dict(distinct=len(cc.counts), tokens=cc.n_tokens)
 
 
-def measure(corpus: Path, args, max_vocab_size: int, kind: str = "--child",
-            min_count: int = MIN_COUNT) -> dict:
-    cmd = [sys.executable, __file__, kind, "--corpus", str(corpus), "--dim", str(args.dim),
-           "--workers", str(args.workers), "--max-vocab-size", str(max_vocab_size),
-           "--min-count", str(min_count)]
-    if args.cbow:
-        cmd.append("--cbow")
-    res = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+def measure(corpus: Path, args, max_vocab_size: int, min_count: int = MIN_COUNT) -> dict:
+    """One epoch on ``corpus`` in a fresh child process."""
+    return run_in_child(train_one_epoch, corpus=str(corpus), dim=args.dim, workers=args.workers,
+                        min_count=min_count, max_vocab_size=max_vocab_size, cbow=args.cbow)
+
+
+def count(corpus: Path) -> dict:
+    """``count_distinct`` in a fresh child process."""
+    return run_in_child(count_distinct, corpus=str(corpus))
 
 
 def table(rows) -> str:
@@ -161,15 +162,7 @@ def main(argv=None) -> None:
     ap.add_argument("--repeat", type=int, default=4,
                     help="also run the first corpus repeated this many times (0: no such run)")
     ap.add_argument("--cbow", action="store_true", help="train CBOW (faster) instead of skip-gram")
-    ap.add_argument("--min-count", type=int, default=MIN_COUNT, help=argparse.SUPPRESS)
-    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--distinct-child", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--corpus", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.child:
-        return child(args)
-    if args.distinct_child:
-        return distinct_child(args)
     rows = []
     paths = []
     for name in args.corpora.split(","):
@@ -179,7 +172,7 @@ def main(argv=None) -> None:
         if not p.is_file():
             sys.exit(f"corpus not found: {name} (set FASTW2V_DATA)")
         paths.append(p)
-        counted = measure(p, args, 0, kind="--distinct-child")
+        counted = count(p)
         for cap in (0, args.max_vocab_size) if args.max_vocab_size else (0,):
             r = measure(p, args, cap)
             rows.append(dict(r, corpus=p.name, max_vocab_size=cap, tokens=counted["tokens"],
@@ -189,7 +182,7 @@ def main(argv=None) -> None:
         with tempfile.TemporaryDirectory(prefix="fastw2v-scale-") as tmp:
             rep = Path(tmp) / f"{args.repeat}x-{first.name}"
             repeat_file(first, rep, args.repeat)
-            counted = measure(rep, args, 0, kind="--distinct-child")
+            counted = count(rep)
             r = measure(rep, args, 0, min_count=MIN_COUNT * args.repeat)
             rows.append(dict(r, corpus=f"{first.name} x{args.repeat} (min_count "
                                        f"{MIN_COUNT * args.repeat})", max_vocab_size=0,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from fastw2v.analysis.evaluate import evaluate_analogy_methods, read_analogy_file
-from fastw2v.corpus.datasets import data_dir
+from fastw2v.base.paths import data_dir
 from fastw2v.corpus.cache import prepare_corpus
 from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.vectors.word2vec import read_word2vec, write_word2vec

@@ -21,16 +21,16 @@ produces, and MB/s is the dump's compressed size over the time. Prints a markdow
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from fastw2v.bench.child import run_in_child  # noqa: E402
 
 EXCERPT = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 
@@ -41,7 +41,8 @@ def default_dump() -> Path:
     return d / EXCERPT
 
 
-def run_fastw2v(dump: Path, processes: int, mode: str) -> dict:
+def run_fastw2v(dump: str, processes: int, mode: str) -> dict:
+    """One complete read of the dump; runs in a child process (``measure``)."""
     from fastw2v.wiki.dump import DumpStats, iter_articles
     stats = DumpStats()
     t0 = time.perf_counter()
@@ -53,7 +54,8 @@ def run_fastw2v(dump: Path, processes: int, mode: str) -> dict:
     return dict(seconds=seconds, articles=n, tokens=tokens, xml_bytes=stats.xml_bytes)
 
 
-def run_gensim(dump: Path, processes: int) -> dict:
+def run_gensim(dump: str, processes: int) -> dict:
+    """One complete read of the dump; runs in a child process (``measure``)."""
     import logging
     logging.getLogger("gensim").setLevel(logging.WARNING)
     from gensim.corpora.wikicorpus import WikiCorpus
@@ -67,21 +69,16 @@ def run_gensim(dump: Path, processes: int) -> dict:
     return dict(seconds=seconds, articles=n, tokens=tokens, xml_bytes=None)
 
 
-def child(args) -> None:
-    if args.child == "gensim":
-        out = run_gensim(args.dump, args.child_processes)
-    else:
-        out = run_fastw2v(args.dump, args.child_processes, args.child.split(":")[1])
-    print(json.dumps(out))
-
-
 def measure(kind: str, processes: int, args) -> dict:
-    cmd = [sys.executable, __file__, "--child", kind, "--child-processes", str(processes),
-           "--dump", str(args.dump)]
+    """``--repeat`` reads, each in a fresh child process (``kind``: gensim, fastw2v:text8 or
+    fastw2v:unicode); the median time."""
     runs = []
     for _ in range(args.repeat):
-        res = subprocess.run(cmd, check=True, capture_output=True, text=True)
-        runs.append(json.loads(res.stdout.strip().splitlines()[-1]))
+        if kind == "gensim":
+            runs.append(run_in_child(run_gensim, dump=str(args.dump), processes=processes))
+        else:
+            runs.append(run_in_child(run_fastw2v, dump=str(args.dump), processes=processes,
+                                     mode=kind.split(":")[1]))
     out = dict(runs[0])
     out["seconds"] = statistics.median(r["seconds"] for r in runs)
     out["runs"] = [round(r["seconds"], 3) for r in runs]
@@ -108,12 +105,8 @@ def main(argv=None) -> None:
     ap.add_argument("--processes", default="1,2", help="comma-separated process counts")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-gensim", action="store_true")
-    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--child-processes", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     args.dump = args.dump or default_dump()
-    if args.child:
-        return child(args)
     if not args.dump.is_file():
         sys.exit(f"dump not found: {args.dump} (set FASTW2V_DATA or pass --dump)")
     procs = [int(p) for p in args.processes.split(",")]

@@ -23,19 +23,18 @@ failure cannot hide behind a good speed.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import os
-import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List, Optional
+
+from ..base.paths import PathLike
+from .child import ChildError, peak_rss_mb, run_in_child
 
 logger = logging.getLogger("fastw2v")
 
@@ -64,23 +63,6 @@ COLUMNS = [("system", "system", "{}"), ("threads", "threads", "{}"),
 # ------------------------------------------------------------------------------------------- #
 # pieces shared with benchmarks/*.py
 # ------------------------------------------------------------------------------------------- #
-def peak_rss_mb(children: bool = False) -> float:
-    """Peak RSS in MB of this process (or of its waited-for children).
-
-    For this process, ``VmHWM`` of /proc/self/status where available: unlike ``ru_maxrss`` it is
-    not inherited from the parent through fork and exec, so a child reports only its own peak.
-    """
-    if not children:
-        try:
-            for line in Path("/proc/self/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0  # kB
-        except OSError:
-            pass
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    return resource.getrusage(who).ru_maxrss / 1024.0  # Linux: KiB
-
-
 def evaluate(emb, data_dir: Optional[Path] = None) -> dict:
     """Analogy (30k restriction) and WordSim-353 scores of ``emb`` with the standard files."""
     from ..analysis.evaluate import evaluate_analogies, evaluate_word_pairs, standard_eval_files
@@ -206,9 +188,15 @@ def run_word2vec_c(plain: Path, settings: dict, threads: int) -> dict:
                 raw_words=None, child_rss=True)
 
 
-def run_one(system: str, corpus: Path, plain: Optional[Path], settings: dict, threads: int,
-            n_raw_tokens: int) -> dict:
-    """Train ``system`` once, evaluate it, and return its measurements (no vectors)."""
+def run_one(system: str, corpus: PathLike, plain: Optional[PathLike], settings: dict,
+            threads: int, n_raw_tokens: int) -> dict:
+    """Train ``system`` once, evaluate it, and return its measurements (no vectors).
+
+    ``compare`` runs it in a child process of its own (:func:`fastw2v.bench.child.run_in_child`),
+    so that ``peak_rss_mb`` is this run's alone; paths may come as ``str`` from there.
+    """
+    corpus = Path(corpus)
+    plain = None if plain is None else Path(plain)
     if system == "fastw2v":
         r = run_fastw2v(corpus, settings, threads, shared_negatives=True)
     elif system == "fastw2v-exact":
@@ -252,7 +240,7 @@ def compare(corpus: Path, systems, threads_list, repeats: int, settings: dict,
             for threads in threads_list:
                 for system in systems:
                     logger.info("run %d/%d: %s, %d threads", rep + 1, repeats, system, threads)
-                    row = _run_child(system, corpus, plain, settings, threads, n_raw, tmp)
+                    row = _run_child(system, corpus, plain, settings, threads, n_raw)
                     if row is not None:
                         runs.setdefault((system, threads), []).append(row)
                         print(markdown_table([row]).splitlines()[-1], flush=True)
@@ -261,19 +249,15 @@ def compare(corpus: Path, systems, threads_list, repeats: int, settings: dict,
     return rows
 
 
-def _run_child(system, corpus, plain, settings, threads, n_raw, tmp) -> Optional[dict]:
-    out = Path(tmp) / f"run-{system}-{threads}-{time.monotonic_ns()}.json"
-    cmd = [sys.executable, "-m", "fastw2v.bench.suite", "--child", system, "--corpus", str(corpus),
-           "--threads", str(threads), "--n-raw", str(n_raw), "--settings", json.dumps(settings),
-           "--child-out", str(out)]
-    if plain is not None:
-        cmd += ["--plain", str(plain)]
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
-        logger.warning("%s with %d threads failed: %s", system, threads, last)
+def _run_child(system, corpus, plain, settings, threads, n_raw) -> Optional[dict]:
+    """``run_one`` in a child process of its own; None (and a warning) when it fails."""
+    try:
+        return run_in_child(run_one, system=system, corpus=str(corpus),
+                            plain=None if plain is None else str(plain), settings=settings,
+                            threads=threads, n_raw_tokens=n_raw)
+    except ChildError as exc:
+        logger.warning("%s with %d threads failed: %s", system, threads, exc.reason)
         return None
-    return json.loads(out.read_text())
 
 
 def _median_row(rs: List[dict]) -> dict:
@@ -317,7 +301,8 @@ def plot_scaling(rows: List[dict], path: Path) -> None:
     plt.close(fig)
 
 
-def _settings_line(corpus: Path, settings: dict, repeats: int) -> str:
+def settings_line(corpus: Path, settings: dict, repeats: int) -> str:
+    """The line above the results table: corpus, settings, repeats, date and machine."""
     mode = "skip-gram" if settings["sg"] else "CBOW"
     return (f"corpus {corpus.name}, {mode}, dim {settings['dim']}, window {settings['window']}, "
             f"negative {settings['negative']}, sample {settings['sample']:g}, min_count "
@@ -326,6 +311,7 @@ def _settings_line(corpus: Path, settings: dict, repeats: int) -> str:
 
 
 def machine_description() -> str:
+    """Cores and CPU model of this machine, for the results."""
     model = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -335,110 +321,3 @@ def machine_description() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores, {model}"
-
-
-# ------------------------------------------------------------------------------------------- #
-# command line
-# ------------------------------------------------------------------------------------------- #
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("corpus", nargs="?", type=Path,
-                   help="corpus file (default: wiki100m.txt.gz in the shared data directory)")
-    p.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
-                   help=f"comma-separated, from {', '.join(SYSTEMS)}; word2vec.c runs only when "
-                        "a `word2vec` binary is on PATH (default: all)")
-    p.add_argument("--threads", default=None,
-                   help="comma-separated thread counts (default: all cores)")
-    p.add_argument("--repeats", type=int, default=3, help="interleaved runs each (default: 3)")
-    p.add_argument("--epochs", type=int, default=STANDARD["epochs"],
-                   help=f"(default: {STANDARD['epochs']})")
-    p.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
-    p.add_argument("--out", type=Path, default=Path("bench-results"),
-                   help="directory for results.json, results.md and scaling.png "
-                        "(default: ./bench-results)")
-    p.add_argument("--no-plot", action="store_true", help="skip the PNG")
-    p.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
-
-
-def run_command(args: argparse.Namespace) -> int:
-    from ..base.paths import data_dir
-    corpus = args.corpus
-    if corpus is None:
-        d = data_dir()
-        if d is None or not (d / "wiki100m.txt.gz").is_file():
-            raise FileNotFoundError("no corpus given and no wiki100m.txt.gz in the shared data "
-                                    "directory (set FASTW2V_DATA)")
-        corpus = d / "wiki100m.txt.gz"
-    if not Path(corpus).is_file():
-        raise FileNotFoundError(f"corpus not found: {corpus}")
-    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    unknown = [s for s in systems if s not in SYSTEMS]
-    if unknown:
-        raise ValueError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}")
-    if "word2vec.c" in systems and shutil.which("word2vec") is None:
-        logger.warning("no `word2vec` binary on PATH: word2vec.c is skipped")
-        systems.remove("word2vec.c")
-    if "gensim-file" in systems or "gensim-iter" in systems:
-        try:
-            import gensim  # noqa: F401
-        except ImportError:
-            raise ValueError("gensim is not installed: pip install 'fastw2v[bench]', or "
-                             "--systems fastw2v,fastw2v-exact") from None
-    if args.repeats < 1:
-        raise ValueError(f"--repeats must be >= 1, got {args.repeats}")
-    from ..config import default_workers
-    threads = ([int(t) for t in args.threads.split(",")] if args.threads
-               else [default_workers()])
-    settings = dict(STANDARD, epochs=args.epochs, sg=not args.cbow)
-    rows = compare(Path(corpus), systems, threads, args.repeats, settings, args.out)
-    line = _settings_line(Path(corpus), settings, args.repeats)
-    table = markdown_table(rows)
-    print()
-    print(line)
-    print(table)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.md").write_text(line + "\n\n" + table + "\n")
-    (args.out / "results.json").write_text(json.dumps(
-        {"settings": settings, "corpus": str(corpus), "repeats": args.repeats,
-         "machine": machine_description(), "date": time.strftime("%Y-%m-%d"), "rows": rows},
-        indent=2))
-    if not args.no_plot and len(threads) > 1:
-        plot_scaling(rows, args.out / "scaling.png")
-    print(f"\nwrote {args.out}/results.md, results.json" +
-          (", scaling.png" if not args.no_plot and len(threads) > 1 else ""))
-    return 0
-
-
-def register(subparsers) -> None:
-    """Add ``fastw2v bench`` to the CLI."""
-    p = subparsers.add_parser(
-        "bench", help="benchmark fastw2v against gensim (and word2vec.c) side by side",
-        description=__doc__.split("\n\n")[0], allow_abbrev=False)
-    add_arguments(p)
-    p.set_defaults(handler=run_command)
-
-
-def _child_main(argv) -> int:
-    p = argparse.ArgumentParser(prog="fastw2v.bench.suite --child")
-    p.add_argument("--child", required=True)
-    p.add_argument("--corpus", type=Path, required=True)
-    p.add_argument("--plain", type=Path, default=None)
-    p.add_argument("--threads", type=int, required=True)
-    p.add_argument("--n-raw", type=int, required=True)
-    p.add_argument("--settings", required=True)
-    p.add_argument("--child-out", type=Path, required=True)
-    a = p.parse_args(argv)
-    row = run_one(a.child, a.corpus, a.plain, json.loads(a.settings), a.threads, a.n_raw)
-    a.child_out.write_text(json.dumps(row))
-    return 0
-
-
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if "--child" in argv:
-        return _child_main(argv)
-    from ..cli.main import main as cli_main
-    return cli_main(["bench", *argv])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

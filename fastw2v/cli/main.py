@@ -40,8 +40,7 @@ def _command_modules():
     which calls ``parser.error`` for a usage error argparse cannot see) and raises the same
     exceptions as ``train``.
     """
-    from ..bench import suite as bench
-    from . import download, evaluation, train, wiki
+    from . import bench, download, evaluation, train, wiki
     return [train.register, download.register, bench.register, evaluation.register,
             wiki.register]
 
