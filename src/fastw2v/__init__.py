@@ -6,7 +6,10 @@
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from . import _moved
+from ._version import __version__
+
+_moved.install()  # round 1's flat module paths (fastw2v.datasets, ...) keep working
 
 __all__ = ["train", "Embeddings", "TrainConfig", "__version__"]
 

@@ -16,7 +16,7 @@ import os
 import sys
 from typing import Iterator, Optional, Sequence
 
-from .. import __version__
+from .._version import __version__
 from .options import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
 
 

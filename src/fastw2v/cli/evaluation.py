@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..base.jsonutil import jsonable
-from ..vectors.load import load_vectors
 from .options import int_option
 from ..errors import FastW2VError
 
@@ -58,6 +57,7 @@ def _add_common(p: argparse.ArgumentParser, json_output: bool = True) -> None:
 
 
 def _load(args: argparse.Namespace):
+    from ..vectors.load import load_vectors  # numpy and the vectors: not needed for --help
     emb, kind = load_vectors(args.vectors, limit=args.limit, unicode_errors=args.unicode_errors)
     return emb, kind
 

@@ -58,7 +58,7 @@ def data_dir() -> Optional[Path]:
     if env:
         p = Path(env).expanduser()
         return p if p.is_dir() else None
-    checkout = Path(__file__).resolve().parents[2]
+    checkout = Path(__file__).resolve().parents[3]  # src/fastw2v/base/paths.py -> the checkout
     for root in (Path.cwd(), checkout):
         p = root.parent / "shared" / "data"
         if p.is_dir():
