@@ -153,7 +153,8 @@ def test_extra_rows_are_ignored_with_warning(tmp_path, caplog):
 def test_invalid_utf8_word(tmp_path):
     path = tmp_path / "v.bin"
     path.write_bytes(b"1 2\nab\xff " + np.ones(2, "<f4").tobytes() + b"\n")
-    with pytest.raises(ModelFormatError, match=r"row 1 .*UTF-8"):
+    with pytest.raises(ModelFormatError,
+                       match=r"row 1 .*UTF-8.*; pass unicode_errors='replace' to accept it"):
         read_word2vec(path, binary=True)
     words, _ = read_word2vec(path, binary=True, unicode_errors="replace")
     assert words == ["ab\ufffd"]

@@ -63,7 +63,7 @@ def _save(fig, path: PathLike, dpi: int) -> Path:
         raise IsADirectoryError(f"output path is a directory: {path}")
     with atomic_write(path, "wb") as fh:
         fig.savefig(fh, format=fmt, dpi=dpi)
-    logger.info("wrote %s", path)
+    logger.debug("wrote %s", path)
     return path
 
 

@@ -133,8 +133,8 @@ def write_word2vec(path: PathLike, words: Sequence[str], vectors: np.ndarray, *,
                 lines = [f"{w} {row_fmt % tuple(row)}\n"
                          for w, row in zip(words[start:stop], block.tolist())]
                 fh.write("".join(lines).encode("utf-8"))
-    logger.info("wrote %d x %d vectors to %s (%s word2vec format)", n, dim, path,
-                "binary" if binary else "text")
+    logger.debug("wrote %d x %d vectors to %s (%s word2vec format)", n, dim, path,
+                 "binary" if binary else "text")
 
 
 # --------------------------------------------------------------------------------------------- #
@@ -336,8 +336,8 @@ def _decode_word(path, raw: bytes, row: int, where: str, errors: str) -> str:
         return raw.decode("utf-8", errors=errors)
     except UnicodeDecodeError as exc:
         raise ModelFormatError(f"{path}: row {row} ({where}): word {raw[:60]!r} is not valid "
-                               f"UTF-8 ({exc.reason}); pass unicode_errors='replace' to accept "
-                               f"it") from None
+                               f"UTF-8 ({exc.reason}); pass {{option}} to accept it",
+                               option=("unicode_errors", "replace")) from None
 
 
 def _read_binary(path, limit, unicode_errors):
