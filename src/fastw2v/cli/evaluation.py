@@ -91,9 +91,12 @@ Word-pair files: 'word1 word2 score' lines, tab- or space-separated, '#' comment
 Spearman and Pearson correlation with the cosine similarities, over the pairs whose words are in
 the vocabulary (the share of out-of-vocabulary pairs is reported).
 
-Without --analogies and --pairs, the standard sets (eval/questions-words.txt and
-eval/wordsim353.tsv) are taken from the data directory ($FASTW2V_DATA, else ../shared/data, or
---data-dir), and the output names the files used."""
+Without --analogies and --pairs, the standard sets are used (questions-words.txt, the Google
+analogies; wordsim353.tsv, WordSim-353): from --data-dir when it is given (only there), else from
+the data directory ($FASTW2V_DATA, else ../shared/data) when it holds them, else the copies
+installed with fastw2v, so this works from any directory. The output names the files used. The
+installed copies keep their own terms (analogies: Apache-2.0, from word2vec; WordSim-353: for
+research use, citing Finkelstein et al., 2002); see fastw2v/analysis/data/NOTICE."""
 
 
 def _add_eval(sub) -> None:
@@ -118,7 +121,8 @@ def _add_eval(sub) -> None:
                    help="match words case-sensitively (default: case-insensitive)")
     p.add_argument("--data-dir", dest="data_dir", metavar="DIR",
                    help="where to look for the standard sets when no file is given (default: "
-                        "$FASTW2V_DATA, else ../shared/data)")
+                        "$FASTW2V_DATA, else ../shared/data, else the copies installed with "
+                        "fastw2v)")
     p.set_defaults(handler=_handler(_eval))
 
 
@@ -130,18 +134,20 @@ def _eval(args: argparse.Namespace) -> int:
     standard_note: List[str] = []
     if not analogy_files and not pair_files:
         found = evaluate.standard_eval_files(args.data_dir)
-        where = args.data_dir or "the data directory ($FASTW2V_DATA or ../shared/data)"
-        if found.analogies is None and found.word_pairs is None:
+        if found.analogies is None and found.word_pairs is None:  # only with --data-dir
             raise FileNotFoundError(
                 f"no evaluation files given and no standard set ({evaluate.ANALOGIES_FILE}, "
-                f"{evaluate.WORD_PAIRS_FILE}) found in {where}; pass --analogies FILE and/or "
-                f"--pairs FILE")
-        standard_note.append("no evaluation files given; using the standard sets found in "
-                             f"{where}:")
+                f"{evaluate.WORD_PAIRS_FILE}) found in {args.data_dir}; pass --analogies FILE "
+                f"and/or --pairs FILE, or leave out --data-dir to use the copies installed "
+                f"with fastw2v")
+        standard_note.append("no evaluation files given; using the standard sets:")
         for label, path, name in (("analogies", found.analogies, evaluate.ANALOGIES_FILE),
                                   ("word pairs", found.word_pairs, evaluate.WORD_PAIRS_FILE)):
-            standard_note.append(f"  {label}: {path}" if path is not None
-                                 else f"  {label}: {name} not found, skipped")
+            installed = path is not None and path.parent == evaluate.PACKAGED_DATA
+            standard_note.append(
+                f"  {label}: {path}{' (installed with fastw2v)' if installed else ''}"
+                if path is not None else f"  {label}: {name} not found in {args.data_dir}, "
+                                         f"skipped")
         if found.analogies is not None:
             analogy_files.append((found.analogies, True))
         if found.word_pairs is not None:

@@ -4,15 +4,13 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from typing import TYPE_CHECKING, Any, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from ..base.paths import PathLike
 from ..base.progress import ProgressArg, as_progress
 from ..base.text import count
 from ..config import TrainConfig, default_workers
-
-if TYPE_CHECKING:  # the return type only: importing it loads numpy, which --help does without
-    from ..vectors.embeddings import Embeddings
+from ..vectors.embeddings import Embeddings  # numpy, not numba: the kernels load on first use
 
 logger = logging.getLogger("fastw2v")
 
@@ -105,7 +103,6 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
     ``config`` may be None when ``resume`` is given (the checkpoint's config is used).
     """
     from .checkpoint import load_checkpoint, save_checkpoint
-    from ..vectors.embeddings import Embeddings
     from ..corpus.cache import prepare_corpus
     from .trainer import Trainer
     from ..wiki.dump import ensure_text_corpus, is_wiki_dump
