@@ -247,6 +247,9 @@ def test_plot_training_command(files, capsys):
     assert code == 0, err
     assert (files / "t.png").read_bytes()[:4] == b"\x89PNG"
     assert "epoch" in out and "1,000" in out and "1,250" in out  # 1000 words / 0.8 s
+    head = out.splitlines()[0].split()
+    assert head[:5] == ["epoch", "training", "loss", "evaluation", "loss"]
+    assert "evaluation loss: the same objective on a fixed probe" in out
     (files / "stats.json").write_text(json.dumps(STATS))
     code, out, err = run(capsys, "plot-training", files / "stats.json", "-o", files / "t2.png")
     assert code == 0, err

@@ -393,8 +393,9 @@ def evaluate_analogy_methods(emb: Embeddings, path: PathLike,
         for name, (c, s) in sections.items():
             if s:
                 logger.debug("analogies %s %s: %.1f%% (%d/%d)", label, name, 100.0 * c / s, c, s)
-        logger.info("analogies %s: %.2f%% (%d/%d), %d questions skipped (outside the top %d "
-                    "words)", label, 100.0 * result.accuracy, correct, seen, skipped, limit)
+        # The result is returned (and printed by the CLI); the log repeats it only for debugging.
+        logger.debug("analogies %s: %.2f%% (%d/%d), %d questions skipped (outside the top %d "
+                     "words)", label, 100.0 * result.accuracy, correct, seen, skipped, limit)
     return results
 
 
@@ -550,8 +551,8 @@ def evaluate_word_pairs(emb: Embeddings, path: PathLike, restrict_vocab: Optiona
     result = PairsResult(spearman=spearman(gold, model), pearson=pearson(gold, model), n_pairs=n,
                          n_oov=n_oov, oov_ratio=n_oov / (n + n_oov) if n + n_oov else 0.0,
                          invalid=invalid, path=os.fspath(path))
-    logger.info("word pairs %s: Spearman %.4f, Pearson %.4f over %d pairs, %d OOV (%.1f%%)",
-                path, result.spearman, result.pearson, n, n_oov, 100.0 * result.oov_ratio)
+    logger.debug("word pairs %s: Spearman %.4f, Pearson %.4f over %d pairs, %d OOV (%.1f%%)",
+                 path, result.spearman, result.pearson, n, n_oov, 100.0 * result.oov_ratio)
     return result
 
 

@@ -63,7 +63,7 @@ class EpochStats:
     alpha: float          # learning rate at the end of the epoch
     eval_loss: float = float("nan")  # loss on a fixed probe at the epoch's end (fastw2v.training.evalloss)
     raw_words: int = 0    # tokens of the corpus read, out-of-vocabulary ones included: the words
-                          # of every words/s fastw2v shows (0 in statistics of older versions)
+                          # of every words/s fastw2v shows (0 when restored from an older run)
 
 
 @dataclass

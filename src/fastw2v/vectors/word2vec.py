@@ -311,8 +311,8 @@ def read_word2vec(path: PathLike, *, binary: Optional[bool] = None, limit: Optio
     else:
         words, vectors = _read_text(path, limit, unicode_errors)
     words, vectors = _drop_duplicates(path, words, vectors)
-    logger.info("read %d x %d vectors from %s (%s word2vec format)", vectors.shape[0],
-                vectors.shape[1], path, "binary" if binary else "text")
+    logger.debug("read %d x %d vectors from %s (%s word2vec format)", vectors.shape[0],
+                 vectors.shape[1], path, "binary" if binary else "text")
     return words, vectors
 
 
