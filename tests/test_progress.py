@@ -198,10 +198,25 @@ def test_drawing_a_line_erases_a_line_left_open():
     assert len(shown) == 1 and shown[0].startswith("fastw2v: second 100.0% of 10 B")
 
 
-def test_the_line_is_cut_to_the_terminal_width(monkeypatch):
+def test_the_line_fits_the_terminal_width(monkeypatch):
+    """A narrow terminal: whole fields are left out from the end (never cut in the middle), and
+    a label longer than the width is cut, so the line never wraps."""
+    monkeypatch.setenv("COLUMNS", "60")
+    term = FakeTerminal()
+    stage = quiet_stage("training", total=84_000_000, unit="words", stream=term)
+    stage.start, stage._ref = 0.0, (0.0, 0)
+    stage.update(21_000_000, epoch="2/5", alpha="0.01875", loss="2.6012")
+    assert stage.text(now=30.0, width=59) == \
+        "fastw2v: training  25.0% of 84M words | 700k words/s"
+    assert stage.text(now=30.0, width=72) == \
+        "fastw2v: training  25.0% of 84M words | 700k words/s | ETA 01:30"
+    stage.refresh()
+    stage.abandon()
+    (line,) = screen(term.getvalue())
+    assert len(line) <= 59 and line.startswith("fastw2v: training  25.0% of 84M words")
     monkeypatch.setenv("COLUMNS", "40")
     term = FakeTerminal()
-    stage = quiet_stage("a very long label that goes on and on", total=10, stream=term)
+    stage = quiet_stage("a very long label that goes on and on and on", total=10, stream=term)
     stage.update(5)
     stage.refresh()
     stage.abandon()

@@ -90,12 +90,17 @@ class StatusLine:
         """The line's last text ("" before the first draw and after :meth:`close`)."""
         return self._text
 
+    def width(self) -> int:
+        """The most characters the line may hold: one less than the terminal's columns (a
+        character in the last column makes some terminals wrap)."""
+        return max(10, _columns(self.stream) - 1)
+
     def draw(self, text: str) -> None:
         """Replace the line with ``text`` (cut to the terminal's width)."""
         global _live
         if not self.enabled:
             return
-        text = text.replace("\n", " ")[:max(10, _columns(self.stream) - 1)]
+        text = text.replace("\n", " ")[:self.width()]
         with _lock:
             if _live is not None and _live is not self:
                 _live._erase()  # another line left open: never draw over it
@@ -256,7 +261,7 @@ class Stage:
         if self.line.enabled:
             with _lock:
                 if not self.finished:
-                    self.line.draw(self.text(now))
+                    self.line.draw(self.text(now, width=self.line.width()))
         elif self.log_every is not None:
             logger.info("%s", self.text(now))
 
@@ -281,7 +286,8 @@ class Stage:
         if figures:
             self.figures = figures
         if self.line.enabled and self.line.text:
-            self.line.draw(self.text(time.monotonic(), final=True, rate=rate, seconds=seconds))
+            self.line.draw(self.text(time.monotonic(), final=True, rate=rate, seconds=seconds,
+                                     width=self.line.width()))
         self.line.close(keep=True)
 
     def abandon(self) -> None:
@@ -309,8 +315,11 @@ class Stage:
         return f"{fmt.short(per_second)} {self.unit}/s"
 
     def text(self, now: Optional[float] = None, final: bool = False, *,
-             rate: Optional[float] = None, seconds: Optional[float] = None) -> str:
-        """The status line for the current state (``final``: as :meth:`finish` draws it)."""
+             rate: Optional[float] = None, seconds: Optional[float] = None,
+             width: Optional[int] = None) -> str:
+        """The status line for the current state (``final``: as :meth:`finish` draws it), in at
+        most ``width`` characters when given (fields are left out from the end: the share, the
+        rate and the ETA come first)."""
         now = time.monotonic() if now is None else now
         elapsed = now - self.start if seconds is None else seconds
         parts = [f"fastw2v: {self.label}"]
@@ -333,6 +342,9 @@ class Stage:
             name = name.replace("_", " ")
             parts.append(f"{value:,} {name}" if isinstance(value, int) else f"{name} {value}")
         parts.append(f"{'took' if final else 'elapsed'} {fmt.duration(elapsed)}")
+        if width is not None:  # a narrow terminal: leave out whole fields, the last ones first
+            while len(parts) > 1 and len(" | ".join(parts)) > width:
+                parts.pop()
         return " | ".join(parts)
 
 
