@@ -10,6 +10,7 @@ import logging
 import os
 import pty
 import re
+import select
 from pathlib import Path
 
 import pytest
@@ -255,7 +256,11 @@ def test_a_real_pseudo_terminal_gets_the_same_bytes():
             stage.update(1_000_000)
             stage.refresh()
             stage.finish()
-        out = os.read(master, 4096).decode()
+        out = ""
+        while select.select([master], [], [], 2.0)[0]:  # all the bytes, however they come
+            out += os.read(master, 4096).decode()
+            if out.endswith("\n"):
+                break
     finally:
         os.close(master)
         os.close(slave)
@@ -381,3 +386,18 @@ def test_train_on_a_fake_terminal_never_merges_lines_and_summarises_once(tmp_pat
                                "1,268 words") for line in logs)
     assert sum(line.startswith("epoch ") for line in logs) == 3
     assert stdout == f"wrote {out} (word2vec binary: 37 words x 8 dimensions)\n"
+
+
+def test_train_off_a_terminal_logs_one_line_per_step_and_draws_nothing(tmp_path, capsys,
+                                                                      monkeypatch):
+    plain = io.StringIO()
+    monkeypatch.setattr("sys.stderr", plain)
+    monkeypatch.setattr(P, "SHOW_AFTER_SECONDS", 0.0)
+    out = tmp_path / "v.txt"
+    code = cli.main(["train", str(TINY), "-o", str(out), "--dim", "8", "--epochs", "2",
+                     "--workers", "1", "--min-count", "1", "--cache-dir", str(tmp_path / "c")])
+    assert code == 0
+    err = plain.getvalue()
+    assert "\r" not in err
+    steps = [LOG_LINE.sub("", line).split(" ", 1)[0] for line in err.splitlines()]
+    assert steps == ["reading", "corpus", "training", "epoch", "epoch", "trained"]

@@ -284,8 +284,9 @@ def _describe_size(p: Path, n_bytes: int) -> str:
 
 def _log_prepared(given: Path, pc: PreparedCorpus, min_count: int) -> None:
     """One line: what the corpus holds and the vocabulary built from it."""
+    # One figure: the status lines split the time differently (reading; vocabulary and encoding).
     how = ("from the cache" if pc.from_cache else
-           f"read in {pc.seconds_count:.1f} s, encoded in {pc.seconds_encode:.1f} s")
+           f"prepared in {pc.seconds_count + pc.seconds_encode:.1f} s")
     logger.info("corpus %s: %s in %s; vocabulary: %s occurring at least %s (%s)", given,
                 count(pc.n_raw_tokens, "word"), count(pc.n_sentences, "line"),
                 count(len(pc.vocab), "word"), count(min_count, "time"), how)
