@@ -487,8 +487,8 @@ def epoch_table(stats: Mapping[str, Any]) -> List[Dict[str, Any]]:
     Each row: ``epoch``, ``loss`` (training loss), ``eval_loss`` (NaN when not recorded),
     ``words`` (in-vocabulary words read), ``raw_words`` (every token of the corpus; NaN when not
     recorded), ``seconds``, ``words_per_sec`` and ``alpha``. ``words_per_sec`` counts raw words,
-    as every throughput fastw2v reports, when the statistics hold them (runs of this version on); for
-    older statistics it counts in-vocabulary words, and ``raw_rate`` is False.
+    as every throughput fastw2v reports, when the statistics hold them (runs of this version
+    on); for older statistics it counts in-vocabulary words, and ``raw_rate`` is False.
     """
     rows = []
     for i, e in enumerate(stats["epochs"]):

@@ -2,20 +2,28 @@
 
 A long step of fastw2v (reading and encoding a corpus, converting a dump, training) is a *stage*:
 :meth:`Progress.stage` gives a :class:`Stage`, the step reports how far it is with
-:meth:`Stage.update` (cheap: it returns at once unless a redraw is due) and ends with
-:meth:`Stage.finish`. On a terminal the stage is a status line at the bottom, redrawn in place,
-that shows the share done, the rate, the figures the step passes, the elapsed time and the ETA; when
-the stage ends its line is drawn one last time with the final figures (100% when the total is known)
-and stays. Off a terminal nothing is drawn (the steps log one line each instead).
+:meth:`Stage.update` (it only stores the values, so a hot loop can call it per block) and ends
+with :meth:`Stage.finish`. On a terminal the stage is a status line at the bottom, redrawn in place
+by a background thread twice a second, that shows the share done, the rate, the figures the step
+passes, the ETA and the elapsed time; when the stage ends its line is drawn one last time with the
+final figures (100% when the total is known) and stays. Off a terminal nothing is drawn (the steps
+log one line each instead).
 
 Log records never merge with the line: :class:`TerminalHandler` (the command line's handler) erases
-the line, writes the record and draws the line again below it. For any other handler (a Python user's
-``logging.basicConfig``), a filter on the ``fastw2v`` logger erases the line before the record is
-handled, and the next update redraws it.
+the line, writes the record and draws the line again below it. For any other handler (a Python
+user's ``logging.basicConfig``), a filter on the ``fastw2v`` logger erases the line before the
+record is handled, and the next redraw puts it back.
 
 The library never decides to draw by itself: the caller passes a :class:`Progress` (or
 ``progress=True/False/None`` to :func:`fastw2v.train`), and a lower layer only calls the stage
 methods, so it depends on no terminal. Nothing here imports numpy.
+
+Why not tqdm or rich: tqdm draws one bar per loop and needs its own logging redirect
+(``tqdm.contrib.logging``) and a custom format for the figures shown here; rich's live display does
+all of this, but it is a large runtime dependency (with its own Markdown and syntax-highlighting
+dependencies) for one status line, loaded by every command. What fastw2v needs fits in this module:
+a line redrawn in place and cut to the terminal's width, a log handler that writes above it, and a
+thread that redraws it, all tested with fake terminals (tests/test_progress.py).
 """
 from __future__ import annotations
 
