@@ -45,8 +45,8 @@ _WHITESPACE_STR = " \t\n\r\x0b\x0c"
 _WHITESPACE_IN_WORD = re.compile(b"[\t\n\r\x0b\x0c]")
 #: Longest header line we look at before declaring the header bad.
 _MAX_HEADER_BYTES = 1024
-#: A binary row whose word has no space after it within this many bytes is reported as corrupt.
-_MAX_WORD_BYTES = 1 << 16
+#: Bytes read at a time while looking for the end of a long first word (format detection).
+_WORD_READ_BYTES = 1 << 20
 #: Largest dimension a header may declare. One row of a larger one would take 8 GiB or more, so a
 #: bigger number is a corrupt header, not a real file (and numpy could not even describe the array).
 _MAX_DIM = (1 << 31) - 1
@@ -232,6 +232,17 @@ def is_binary_word2vec(path: PathLike) -> bool:
         n, dim, start = _parse_header(path, head)
         fh.seek(start)
         sample = fh.read(min(64 + 48 * dim, _MAX_SAMPLE_BYTES))
+        # A first word longer than the sample: read on past its end, so that the row's shape
+        # (word, space, values) can be seen. Words have no length limit.
+        while sample and not _has_word_end(sample):
+            more = fh.read(_WORD_READ_BYTES)
+            if not more:
+                break
+            sample += more
+        lead = len(sample) - len(sample.lstrip(_WHITESPACE))
+        sp = sample.find(b" ", lead)
+        if sp >= 0 and len(sample) < sp + 2 + 4 * dim:  # the whole binary row, if it is one
+            sample += fh.read(sp + 2 + 4 * dim - len(sample))
         if not _looks_like_text_row(sample, dim):
             return True
         # Text, unless the row also has the exact shape of a binary row (float bytes that happen
@@ -242,6 +253,12 @@ def is_binary_word2vec(path: PathLike) -> bool:
         if sp < 0 or end > len(sample) or sample[end:end + 1] not in (b"\n", b""):
             return False
         return _is_exactly_binary(fh, n, dim, start)
+
+
+def _has_word_end(sample: bytes) -> bool:
+    """Whether the first word of ``sample`` ends inside it (a space or newline after it)."""
+    body = sample.lstrip(_WHITESPACE)
+    return b" " in body or b"\n" in body
 
 
 def _is_exactly_binary(fh, n: int, dim: int, start: int) -> bool:
@@ -374,7 +391,7 @@ def _parse_binary(path, buf, size: int, limit, unicode_errors):
         if pos >= size:
             raise ModelFormatError(f"{path}: fewer rows than the header says: file ends after "
                                    f"{row} of {n_header} rows (byte offset {pos}); truncated?")
-        sp = buf.find(b" ", pos, min(size, pos + _MAX_WORD_BYTES))
+        sp = buf.find(b" ", pos, size)  # words of any length: what we write, we read
         if sp < 0:
             raise ModelFormatError(f"{path}: row {row + 1} (byte offset {pos}): no space after "
                                    f"the word; the file is truncated or not a binary word2vec file")
