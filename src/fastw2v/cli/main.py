@@ -5,7 +5,9 @@ Each command group lives in its own module (``train``, ``download``, ``evaluatio
 
 Bad input (a missing or empty corpus, an invalid parameter, an unwritable output) ends with one line
 ``fastw2v: error: <message>`` on stderr and exit status 2, never with a traceback; failed downloads
-and other I/O errors exit with 1, Ctrl-C with 130.
+and other I/O errors (a full disk) exit with 1. SIGINT (Ctrl-C), SIGTERM and SIGHUP stop every
+command cleanly (temporary files removed, worker processes stopped, ``train`` writes a checkpoint)
+and it exits with 128 + the signal: 130, 143, 129.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ import sys
 from typing import Iterator, Optional, Sequence
 
 from .._version import __version__
-from .options import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
+from ..base.signals import interrupt_signal, signal_name, signals_as_interrupts
+from .options import EXIT_FAILURE, EXIT_USAGE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,12 +60,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if exc.code is None or isinstance(exc.code, int):
             return exc.code or 0
         return EXIT_USAGE
-    with _cli_logging(args.quiet):
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    with _cli_logging(args.quiet), signals_as_interrupts():
         try:
             return args.handler(args)
-        except KeyboardInterrupt:
-            print("fastw2v: interrupted", file=sys.stderr)
-            return EXIT_INTERRUPTED
+        except KeyboardInterrupt as exc:
+            signum = interrupt_signal(exc)
+            print(f"fastw2v: interrupted by {signal_name(signum)}", file=sys.stderr)
+            return 128 + signum
         except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError,
                 NotADirectoryError, FileExistsError) as exc:  # FastW2VError is a ValueError
             _error(exc)
