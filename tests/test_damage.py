@@ -414,3 +414,15 @@ def test_a_change_the_file_times_cannot_show_is_caught_by_the_content_hash(corpu
     rewrite_in_place(p, corpus.read_bytes(), st)
     os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert prepare_corpus(p, min_count=1, cache_dir=cache).from_cache
+
+
+def test_a_damaged_cached_dump_text_is_converted_again(tmp_path, caplog):
+    from fastw2v.wiki.dump import ensure_text_corpus
+    from test_wikidump import MULTISTREAM, TRICKY_TEXT8
+
+    cache = tmp_path / "cache"
+    out = ensure_text_corpus(MULTISTREAM, cache_dir=cache)
+    out.write_text(out.read_text()[:40])  # cut short
+    again = ensure_text_corpus(MULTISTREAM, cache_dir=cache)
+    assert "converting the dump again" in caplog.text
+    assert again.read_text(encoding="utf-8") == "\n".join(TRICKY_TEXT8) + "\n"

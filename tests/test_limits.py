@@ -20,6 +20,7 @@ import pytest
 
 import fastw2v
 import fastw2v.cli.main
+import fastw2v.training.trainer
 from cli_helpers import assert_clean_error, run
 from fastw2v.base import atomic
 from fastw2v.base.atomic import WriteError, atomic_write, translate_write_error
@@ -115,6 +116,16 @@ def test_enospc_anywhere_in_a_write_names_the_destination(tmp_path, monkeypatch,
     assert len(emb) == 400
     assert caplog.text.count("no space left on device writing") == 2
     assert not (tmp_path / "ck").exists()
+
+    class Stop:  # a signal, and the checkpoint it asks for cannot be written
+        def on_epoch_end(self, epoch, stats):
+            raise KeyboardInterrupt
+    with pytest.raises(fastw2v.training.trainer.TrainingInterrupted) as info:
+        fastw2v.train(corpus, checkpoint=tmp_path / "ck", dim=8, min_count=1, epochs=2,
+                      workers=1, progress=False, callbacks=[Stop()])
+    assert not info.value.saved and info.value.checkpoint is None
+    assert "could not write the checkpoint (no space left on device writing" in str(info.value)
+    assert "there is no earlier checkpoint" in str(info.value)
 
 
 # ------------------------------------------------------------------------------------------- #

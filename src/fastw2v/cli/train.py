@@ -10,7 +10,7 @@ from pathlib import Path
 import shlex
 
 from ..base.atomic import check_writable_destination
-from ..base.signals import interrupt_signal, signal_name
+from ..base.signals import critical, interrupt_signal, signal_name
 from ..config import TrainConfig, default_workers
 from ..corpus import datasets
 from ..errors import FastW2VError
@@ -190,10 +190,18 @@ def _train(args: argparse.Namespace) -> int:
     from ..training import checkpoint as ckpt
 
     resuming = args.resume is not None and _same_path(checkpoint, Path(args.resume))
+    if _inside(out, checkpoint):  # removing the checkpoint would remove OUT
+        raise FastW2VError(f"the output {out} cannot be inside the checkpoint directory "
+                           f"{checkpoint}; choose another --checkpoint")
     try:  # before any download or corpus preparation, as OUT is checked
         ckpt.check_location(checkpoint, overwrite=args.overwrite_checkpoint, resuming=resuming)
     except ckpt.CheckpointExists as exc:
         raise FileExistsError(_refusal(exc, args)) from None
+    except FastW2VError as exc:  # a damaged checkpoint
+        if resuming:
+            raise
+        raise FastW2VError(f"{exc}; start over with --overwrite-checkpoint") from None
+    earlier = _manifest_bytes(checkpoint)  # another run's, when overwriting
     corpus = datasets.resolve_corpus(args.corpus, path=args.corpus_path, cache=args.cache_dir)
 
     from ..training.api import ResumeConflict, train_with_config
@@ -226,6 +234,11 @@ def _train(args: argparse.Namespace) -> int:
             print(f"fastw2v: resume with: {_resume_hint(args, exc.checkpoint)}", file=sys.stderr)
         return 128 + exc.signum
     except KeyboardInterrupt as exc:  # before training started (e.g. preparing the corpus)
+        if args.overwrite_checkpoint and _manifest_bytes(checkpoint) == earlier:
+            signum = interrupt_signal(exc)
+            print(f"fastw2v: interrupted by {signal_name(signum)} (before the first checkpoint "
+                  f"of this run)", file=sys.stderr)
+            return 128 + signum
         return _interrupted_outside_training(args, checkpoint, exc, "")
     seconds = time.perf_counter() - start
     try:
@@ -246,10 +259,24 @@ def _train(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             print(f"fastw2v: resume with: {_resume_hint(args, checkpoint)}", file=sys.stderr)
         return EXIT_FAILURE
-    ckpt.remove_checkpoint(checkpoint)  # OUT is durably in place: the checkpoint is done
-    print(_summary(emb, seconds))
-    print(f"wrote {out} ({kind})")
+    # OUT is durably in place: the run is complete, whatever signal comes now.
+    with critical("removing the finished run's checkpoint", raise_held=False):
+        ckpt.remove_checkpoint(checkpoint)
+        print(_summary(emb, seconds))
+        print(f"wrote {out} ({kind})")
     return 0
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    p, d = path.absolute(), directory.absolute()
+    return p == d or d in p.parents
+
+
+def _manifest_bytes(checkpoint: Path):
+    try:
+        return (checkpoint / "checkpoint.json").read_bytes()
+    except OSError:
+        return None
 
 
 def _same_path(a: Path, b: Path) -> bool:

@@ -322,7 +322,8 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
         emb = Embeddings(trainer.vectors, list(prepared.vocab.words),
                          counts=prepared.vocab.counts, config=config, stats=stats)
         if store is not None and not keep_checkpoint:
-            store.remove()  # the run is complete: its checkpoint is no longer needed
+            with critical("removing the finished run's checkpoint", raise_held=False):
+                store.remove()  # the run is complete: its checkpoint is no longer needed
         return emb
     finally:
         if store is not None:

@@ -314,8 +314,15 @@ def check_location(path: PathLike, *, overwrite: bool = False,
 
 
 def remove_checkpoint(path: PathLike) -> None:
-    """Delete a checkpoint directory for good (once the run's output is durably written)."""
+    """Delete a checkpoint directory for good (once the run's output is durably written).
+
+    The manifest goes first, so a crash half way leaves a directory without a checkpoint (which
+    the next run reuses or removes), never a manifest naming half-deleted files.
+    """
     p = Path(path)
+    with contextlib.suppress(FileNotFoundError):
+        (p / MANIFEST).unlink()
+        fsync_directory(p)
     shutil.rmtree(p, ignore_errors=True)
     fsync_directory(p.parent if str(p.parent) else ".")
 

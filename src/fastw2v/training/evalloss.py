@@ -19,8 +19,8 @@ The probe holds at most :data:`PROBE_CENTERS` centers, at most :data:`PROBE_MAX_
 all (so about 2 MB whatever ``window`` and ``negative``), and at most one center per
 :data:`PROBE_SHARE` words an epoch keeps after subsampling (:func:`probe_centers`). It is scored by
 a nogil kernel (:func:`fastw2v.kernels.probe.probe_loss_sums`) that reads the weights in place, so
-scoring allocates nothing that grows with ``dim`` or the probe, and costs about a hundredth of the
-arithmetic of an epoch. ``eval_loss=False`` (``--no-eval-loss``) turns it off.
+scoring allocates nothing that grows with ``dim`` or the probe, and costs well under 1% of an
+epoch (``benchmarks/evalloss_cost.py``). ``eval_loss=False`` (``--no-eval-loss``) turns it off.
 """
 from __future__ import annotations
 
@@ -40,10 +40,12 @@ PROBE_CENTERS = 20_000
 PROBE_MAX_IDS = 1 << 19
 
 #: At most one probe center per this many words kept in an epoch. Scoring a center costs about
-#: as much arithmetic as training ~1.3 centers (one dot product per target instead of a dot
-#: product and two updates, over the full window instead of the shrunk one), so the probe costs
-#: ~1% of an epoch's arithmetic, on as many threads.
-PROBE_SHARE = 200
+#: as much arithmetic as training one to two centers (one dot product per target instead of a
+#: dot product and two updates, but over the full window instead of the shrunk one), so scoring
+#: costs well under 1% of an epoch on as many threads (measured: 0.3-0.7% for skip-gram and
+#: CBOW, benchmarks/evalloss_cost.py), and the standard error of the loss stays far below its
+#: epoch-to-epoch changes once a corpus has a few million words.
+PROBE_SHARE = 400
 
 #: Fewest centers of a probe that has any: a tiny corpus still gets an (imprecise) loss.
 PROBE_MIN_CENTERS = 10

@@ -263,22 +263,30 @@ def _has_word_end(sample: bytes) -> bool:
 
 def _is_exactly_binary(fh, n: int, dim: int, start: int) -> bool:
     """True when the file from ``start`` is exactly ``n`` binary rows (word, space, 4*dim bytes,
-    an optional newline) and nothing else."""
+    an optional newline) and nothing else, with at least one row ended by its newline.
+
+    Only files whose first row also reads as text get here. The binary writers (fastw2v,
+    word2vec.c) end every row with a newline, while a text file whose rows happen to have the
+    length of binary rows (``0 inf``, one dimension) has none after them: that one is text.
+    """
     fh.seek(start)
     data = fh.read(_MAX_AMBIGUOUS_BYTES + 1)
     if len(data) > _MAX_AMBIGUOUS_BYTES:
         return False  # too large to walk here: read as text; pass binary=True to override
     pos = 0
+    ended = 0
     for _ in range(n):
         while data[pos:pos + 1] == b"\n":
             pos += 1
+            ended += 1
         sp = data.find(b" ", pos)
         if sp <= pos:
             return False
         pos = sp + 1 + 4 * dim
         if pos > len(data):
             return False
-    return data[pos:].strip(b"\n") == b""
+    ended += data[pos:pos + 1] == b"\n"
+    return data[pos:].strip(b"\n") == b"" and (n == 0 or ended > 0)
 
 
 def read_word2vec(path: PathLike, *, binary: Optional[bool] = None, limit: Optional[int] = None,

@@ -299,8 +299,10 @@ def ensure_text_corpus(path: PathLike, cache_dir: Optional[PathLike] = None,
         The text file, with ``<name>.json`` beside it recording the dump's key and the text file's
         own identity. It is reused while the dump's path and identity (size, modification and
         change times, inode, device: :func:`fastw2v.base.paths.file_identity`), ``mode``,
-        ``min_tokens`` and :data:`WIKI_TEXT_VERSION` are unchanged; it is written atomically, so
-        an interrupted conversion is never mistaken for a finished one.
+        ``min_tokens`` and :data:`WIKI_TEXT_VERSION` are unchanged, and while the text file
+        itself is as recorded (else it is converted again, with a warning); it is written
+        atomically and its record last, so an interrupted conversion is never mistaken for a
+        finished one.
     """
     _check_args(mode, min_tokens, processes)
     p = _corpus.check_corpus_path(path).resolve()
