@@ -268,6 +268,24 @@ def test_a_bad_checkpoint_location_fails_before_training(corpus, tmp_path, capsy
     assert (tmp_path / "file").read_text() == "x"
 
 
+def test_resume_needs_an_existing_checkpoint_and_no_overwrite(corpus, tmp_path, capsys,
+                                                              no_training):
+    out = tmp_path / "v.txt"
+    code, _, err = run(capsys, "train", corpus, "-o", out, "--resume", tmp_path / "nothing")
+    assert_clean_error(code, err, "checkpoint not found", str(tmp_path / "nothing"))
+    assert not (tmp_path / "nothing").exists()
+    (tmp_path / "ck").mkdir()
+    code, _, err = run(capsys, "train", corpus, "-o", out, "--resume", tmp_path / "ck",
+                       "--overwrite-checkpoint")
+    assert_clean_error(code, err, "--overwrite-checkpoint", "--resume")
+
+
+def test_the_api_resumes_only_from_an_existing_checkpoint(corpus, tmp_path):
+    with pytest.raises(FileNotFoundError, match="checkpoint not found"):
+        fastw2v.train(corpus, resume=tmp_path / "nothing", checkpoint=tmp_path / "nothing")
+    assert not (tmp_path / "nothing").exists()
+
+
 def test_a_read_only_checkpoint_location_fails_before_training(corpus, tmp_path, capsys,
                                                                no_training):
     ro = tmp_path / "ro"

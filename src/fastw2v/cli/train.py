@@ -142,14 +142,13 @@ def register(sub) -> None:
     o.add_argument("--checkpoint-every", dest="checkpoint_every", type=float, metavar="MIN",
                    help="minutes between checkpoints within an epoch (default: only at epoch "
                         "ends and on Ctrl-C)")
-    ck = o.add_mutually_exclusive_group()
-    ck.add_argument("--resume", metavar="DIR",
-                    help="continue an interrupted run from its checkpoint (its training "
-                         "parameters are used, and a different value given for one is an "
-                         "error; CORPUS must be the same corpus)")
-    ck.add_argument("--overwrite-checkpoint", dest="overwrite_checkpoint", action="store_true",
-                    help="start over even though the checkpoint directory holds an "
-                         "interrupted run's checkpoint (default: refuse)")
+    o.add_argument("--resume", metavar="DIR",
+                   help="continue an interrupted run from its checkpoint (its training "
+                        "parameters are used, and a different value given for one is an "
+                        "error; CORPUS must be the same corpus)")
+    o.add_argument("--overwrite-checkpoint", dest="overwrite_checkpoint", action="store_true",
+                   help="start over even though the checkpoint directory holds an "
+                        "interrupted run's checkpoint (default: refuse)")
     o.add_argument("--no-eval-loss", dest="eval_loss", action="store_false",
                    help="skip the evaluation loss on a fixed probe at each epoch's end "
                         "(default: computed, about 1%% of an epoch's work)")
@@ -189,7 +188,12 @@ def _train(args: argparse.Namespace) -> int:
     # do not need.
     from ..training import checkpoint as ckpt
 
+    if args.resume is not None and not Path(args.resume).exists():
+        raise FileNotFoundError(f"checkpoint not found: {args.resume}")
     resuming = args.resume is not None and _same_path(checkpoint, Path(args.resume))
+    if resuming and args.overwrite_checkpoint:
+        raise FastW2VError(f"--overwrite-checkpoint would discard the checkpoint that --resume "
+                           f"{args.resume} continues; give one of them")
     if _inside(out, checkpoint):  # removing the checkpoint would remove OUT
         raise FastW2VError(f"the output {out} cannot be inside the checkpoint directory "
                            f"{checkpoint}; choose another --checkpoint")

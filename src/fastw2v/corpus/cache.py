@@ -332,8 +332,7 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
         _unlink_quietly(_cache_files(cache, key)[2])
 
     out_dir = cache if cache is not None else Path(tempfile.gettempdir())
-    if cache is None:
-        remove_stale_temporaries(out_dir)
+    remove_stale_temporaries(tempfile.gettempdir())  # streams of killed uncached runs
     target = _cache_files(cache, key)[0] if cache is not None else out_dir / "tokens.i32"
     read_start = time.time_ns()
     fd, tmp = make_temp_file(out_dir, target.name)

@@ -228,6 +228,8 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
     from .trainer import Trainer, TrainingInterrupted
     from ..wiki.dump import ensure_text_corpus, is_wiki_dump
 
+    if resume is not None and not os.path.exists(resume):
+        raise FileNotFoundError(f"checkpoint not found: {resume}")
     store = None
     if checkpoint is not None:
         same = resume is not None and _same_directory(checkpoint, resume)

@@ -252,13 +252,33 @@ def is_binary_word2vec(path: PathLike) -> bool:
         end = sp + 1 + 4 * dim
         if sp < 0 or end > len(sample) or sample[end:end + 1] not in (b"\n", b""):
             return False
-        return _is_exactly_binary(fh, n, dim, start)
+        return _is_exactly_binary(fh, n, dim, start) and not _is_exactly_text(fh, n, dim, start)
 
 
 def _has_word_end(sample: bytes) -> bool:
     """Whether the first word of ``sample`` ends inside it (a space or newline after it)."""
     body = sample.lstrip(_WHITESPACE)
     return b" " in body or b"\n" in body
+
+
+def _is_exactly_text(fh, n: int, dim: int, start: int) -> bool:
+    """True when the file from ``start`` is exactly what the text writer makes of ``n`` rows:
+    ``n`` lines, each a word and ``dim`` numbers, every line ended by a newline, no empty line.
+
+    Decides a file that is both (1-dimensional values of four characters such as ``-inf`` or
+    ``0.25`` give text rows of a binary row's length): text. A binary file reads as such text
+    only if every one of its values has four bytes that spell a number, and its rows do not end
+    with a newline of their own (a binary row ending in newline bytes leaves an empty line).
+    """
+    fh.seek(start)
+    data = fh.read(_MAX_AMBIGUOUS_BYTES + 1)
+    if len(data) > _MAX_AMBIGUOUS_BYTES or not data.endswith(b"\n") or data.count(b"\n") != n:
+        return False
+    for line in data.split(b"\n")[:-1]:
+        parts = line.split(b" ")
+        if len(parts) != dim + 1 or not parts[0] or not all(map(_is_number, parts[1:])):
+            return False
+    return True
 
 
 def _is_exactly_binary(fh, n: int, dim: int, start: int) -> bool:
