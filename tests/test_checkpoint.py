@@ -136,8 +136,8 @@ def test_resume_rejects_another_corpus_and_corrupt_checkpoints(corpus, tmp_path)
     other.write_text("a b c d e f g\n" * 50)
     with pytest.raises(ValueError, match="not the corpus"):
         fastw2v.train(other, resume=ck, progress=False)
-    (ck / "state.npz").write_bytes(b"garbage")
-    with pytest.raises(ModelFormatError, match="checkpoint"):
+    (load_checkpoint(ck).where / "state.npz").write_bytes(b"garbage")
+    with pytest.raises(ModelFormatError, match="state.npz"):
         fastw2v.train(corpus, resume=ck, progress=False)
     with pytest.raises(FileNotFoundError, match="checkpoint not found: .*missing"):
         fastw2v.train(corpus, resume=tmp_path / "missing", progress=False)

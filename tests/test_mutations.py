@@ -250,3 +250,32 @@ def test_a_random_model_is_caught(monkeypatch, tmp_path):
 
     monkeypatch.setattr(fastw2v, "train", train_then_randomise)
     assert_fails(test_train.test_two_workers_train_and_count_every_word, corpus)
+
+
+# --------------------------------------------------------------------------------------------- #
+# stale and damaged data (issue 10)
+# --------------------------------------------------------------------------------------------- #
+def test_the_round_2_cache_key_is_caught(monkeypatch, tmp_path):
+    """The cache keyed on path, size and mtime only, without the racy-entry hash: a corpus
+    rewritten in place with its mtime restored trained on the old text."""
+    import test_damage
+    from fastw2v.base import paths
+    from fastw2v.corpus import cache as cache_module
+
+    monkeypatch.setattr(paths, "file_identity",
+                        lambda st: {"size": st.st_size, "mtime_ns": st.st_mtime_ns})
+    monkeypatch.setattr(cache_module, "RACY_NS", -10**18)
+    corpus = test_damage.write_corpus(tmp_path / "corpus.txt")
+    (tmp_path / "t").mkdir()
+    assert_fails(test_damage.test_a_corpus_rewritten_with_its_mtime_restored_is_read_again,
+                 corpus, tmp_path / "t", test_damage.rewrite_in_place)
+
+
+def test_nan_vectors_in_the_evaluation_are_caught(monkeypatch, tmp_path, capsys):
+    """Evaluation that keeps non-finite vectors: a NaN wins every argmax, silently."""
+    import test_limits
+    from fastw2v.analysis import evaluate
+
+    monkeypatch.setattr(evaluate, "nonfinite_rows", lambda emb, limit: np.zeros(0, np.int64))
+    assert_fails(test_limits.test_non_finite_vectors_are_named_and_left_out_of_the_evaluation,
+                 tmp_path, capsys)

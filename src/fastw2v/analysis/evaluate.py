@@ -13,7 +13,8 @@ Conventions follow word2vec.c's ``compute-accuracy`` and gensim's ``evaluate_wor
 
   never ``a``, ``b`` or ``c``. Only the first ``restrict_vocab`` words of the vocabulary (the most
   frequent ones) are used, as candidates and as question words; a question with any word outside
-  them is *skipped* and does not count in the accuracy.
+  them is *skipped* and does not count in the accuracy. A word whose vector holds NaN or an
+  infinity is left out the same way (as candidate and question word), and a warning names it.
 * Case-insensitive matching upper-cases words; when several vocabulary words fold to the same key,
   the most frequent (first) one represents it, and every case variant of a question word is
   excluded from the answers.
@@ -70,6 +71,7 @@ __all__ = [
     "evaluate_analogy_methods",
     "evaluate_word_pairs",
     "is_syntactic_section",
+    "nonfinite_rows",
     "read_analogy_file",
     "standard_eval_files",
     "spearman",
@@ -230,12 +232,40 @@ def _key_function(case_insensitive: bool) -> Callable[[str], str]:
     return fold_case if case_insensitive else (lambda w: w)
 
 
+#: Rows checked for non-finite values per step (bounded temporaries for any vocabulary).
+_FINITE_CHECK_ROWS = 1 << 14
+#: Words named in the warning about non-finite vectors (the rest are counted).
+_NAMED_BAD_WORDS = 10
+
+
+def nonfinite_rows(emb: Embeddings, limit: int) -> np.ndarray:
+    """Rows among the first ``limit`` whose vector holds NaN or an infinity."""
+    vectors = emb.vectors
+    bad = [s + np.flatnonzero(~np.isfinite(vectors[s:min(limit, s + _FINITE_CHECK_ROWS)])
+                              .all(axis=1))
+           for s in range(0, limit, _FINITE_CHECK_ROWS)]
+    return np.concatenate(bad) if bad else np.zeros(0, dtype=np.int64)
+
+
 def _restricted_vocab(emb: Embeddings, limit: int, key: Callable[[str], str]):
-    """key -> representative row (the first row with that key) and each row's representative."""
+    """key -> representative row (the first row with that key) and each row's representative.
+
+    A row whose vector is not finite (NaN or infinite) is left out, with a warning naming its
+    word: it is no question word (its questions and pairs are skipped as out of vocabulary) and
+    no candidate answer (its representative is -1). A NaN would otherwise win every ``argmax``
+    and silently ruin the scores of all questions.
+    """
+    bad = nonfinite_rows(emb, limit)
+    if bad.size:
+        named = ", ".join(repr(emb.words[i]) for i in bad[:_NAMED_BAD_WORDS].tolist())
+        more = f" and {bad.size - _NAMED_BAD_WORDS} more" if bad.size > _NAMED_BAD_WORDS else ""
+        logger.warning("%d word vector(s) hold NaN or infinite values and are left out of the "
+                       "evaluation: %s%s", bad.size, named, more)
+    skip = set(bad.tolist())
     lookup: Dict[str, int] = {}
     rep = np.empty(limit, dtype=np.int64)
     for i, w in enumerate(emb.words[:limit]):
-        rep[i] = lookup.setdefault(key(w), i)
+        rep[i] = -1 if i in skip else lookup.setdefault(key(w), i)
     return lookup, rep
 
 
@@ -478,7 +508,7 @@ def _predict(unit: np.ndarray, rep: np.ndarray, abc: np.ndarray, methods: Sequen
             qe = min(n_q, qs + q_block)
             ia, ib, ic = inverse[qs:qe, 0], inverse[qs:qe, 1], inverse[qs:qe, 2]
             qa, qb, qc = abc[qs:qe, 0, None], abc[qs:qe, 1, None], abc[qs:qe, 2, None]
-            excluded = (rep_block == qa) | (rep_block == qb) | (rep_block == qc)
+            excluded = (rep_block == qa) | (rep_block == qb) | (rep_block == qc) | (rep_block < 0)
             for m in methods:
                 if m == "3cosadd":
                     scores = sims[ib] - sims[ia]

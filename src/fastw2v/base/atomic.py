@@ -1,18 +1,71 @@
 """Atomic file writes: write to a temporary file in the target's directory, fsync, rename.
 
 A crash or an exception half way through never leaves a truncated file under the final name and
-never clobbers an existing file with a partial one.
+never clobbers an existing file with a partial one. After the rename the directory is fsynced
+too, so once a write returns the new file survives a power cut.
+
+Temporary files
+---------------
+Every temporary file or directory fastw2v creates is named by :func:`temp_name`:
+``.<target>.fastw2v-<host>-<pid>-<random>.tmp`` (``.old`` for a directory moved aside while it
+is replaced). A process killed with ``kill -9`` cannot remove its own, so every atomic write
+first calls :func:`remove_stale_temporaries` on its directory: it removes the entries of that
+pattern made on this host by a process that no longer runs, and only those (a file of another
+program, of a live fastw2v process or of another host is never touched).
+
+Write errors
+------------
+A full disk (``ENOSPC``), an exceeded quota or a file-size limit while writing is raised as
+:class:`WriteError` (an ``OSError``) whose message names the file the user asked for, e.g.
+``no space left on device writing vectors.bin``, never the temporary file or a byte count.
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import hashlib
+import logging
 import os
+import re
+import secrets
 import shutil
-import tempfile
+import socket
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterator, Optional, Tuple
 
 from .paths import PathLike
+
+logger = logging.getLogger("fastw2v")
+
+#: The word in every temporary name: recognisable by a human and by :data:`_TEMP_NAME`.
+TEMP_TAG = "fastw2v"
+
+#: Hex digits of the host name's hash in temporary names: two hosts sharing a directory (NFS)
+#: collide with probability 2**-32, and a name stays short.
+_HOST_CHARS = 8
+_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:_HOST_CHARS]
+
+_TEMP_NAME = re.compile(r"^\.(?P<target>.+)\." + TEMP_TAG +
+                        r"-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[0-9a-f]{8}\.(?P<kind>tmp|old)$")
+
+#: Errors of a write that mean "the device cannot take more data", and how we say it.
+_FULL = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+         errno.EFBIG: "file too large for the file system"}
+
+#: ``renameat2`` flag that swaps two paths in one step (Linux >= 3.15); and "relative to cwd".
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class WriteError(OSError):
+    """Writing a file failed because the device is full (or a quota or size limit was hit).
+
+    ``str()`` is the one-line message, e.g. ``no space left on device writing PATH``.
+    """
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 def _umask() -> int:
@@ -26,60 +79,272 @@ def _usual_mode(directory: bool) -> int:
     return (0o777 if directory else 0o666) & ~_umask()
 
 
+# --------------------------------------------------------------------------------------------
+# Temporary names and their cleanup
+# --------------------------------------------------------------------------------------------
+
+def temp_name(target_name: str, kind: str = "tmp") -> str:
+    """A fresh temporary name for something that will become ``target_name`` (see the module
+    docstring); ``kind`` is ``"tmp"`` or ``"old"``."""
+    return f".{target_name}.{TEMP_TAG}-{_HOST}-{os.getpid()}-{secrets.token_hex(4)}.{kind}"
+
+
+def make_temp_file(directory: PathLike, target_name: str) -> Tuple[int, Path]:
+    """Create an empty temporary file in ``directory`` (mode as ``open()`` gives); returns its
+    file descriptor (open for reading and writing) and path."""
+    directory = Path(directory)
+    for _ in range(100):
+        path = directory / temp_name(target_name)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, _usual_mode(False))
+        except FileExistsError:  # pragma: no cover - 32 random bits collided
+            continue
+        return fd, path
+    raise FileExistsError(f"could not create a temporary file in {directory}")  # pragma: no cover
+
+
+def make_temp_dir(directory: PathLike, target_name: str) -> Path:
+    """Create an empty temporary directory in ``directory`` (mode as ``mkdir()`` gives)."""
+    directory = Path(directory)
+    for _ in range(100):
+        path = directory / temp_name(target_name)
+        try:
+            os.mkdir(path, _usual_mode(True))
+        except FileExistsError:  # pragma: no cover - 32 random bits collided
+            continue
+        return path
+    raise FileExistsError(  # pragma: no cover
+        f"could not create a temporary directory in {directory}")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists on this host (one of another user's counts)."""
+    if pid == os.getpid():
+        return True
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:  # pragma: no cover - e.g. EINVAL on odd platforms: assume alive
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def remove_stale_temporaries(directory: PathLike) -> int:
+    """Remove the temporary files and directories that fastw2v processes which no longer run
+    left in ``directory`` (killed with ``kill -9``, a power cut); returns how many.
+
+    Only names made by :func:`temp_name` on this host by a dead process are touched. A directory
+    moved aside (``.old``) while being replaced is put back if nothing took its place (the
+    process died between the two renames), otherwise removed. Errors (no permission, the
+    directory is gone) are ignored: cleaning up is best effort and never fails a run.
+    """
+    directory = Path(directory)
+    removed = 0
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for entry in entries:
+        m = _TEMP_NAME.match(entry.name)
+        if m is None or m.group("host") != _HOST or pid_alive(int(m.group("pid"))):
+            continue
+        path = Path(entry.path)
+        try:
+            if m.group("kind") == "old":
+                target = directory / m.group("target")
+                if not os.path.lexists(target):
+                    os.replace(path, target)
+                    logger.warning("restored %s, which an interrupted fastw2v run had moved "
+                                   "aside", target)
+                    continue
+            _remove(path)
+            removed += 1
+        except OSError:
+            continue
+    if removed:
+        logger.info("removed %d temporary file(s) left in %s by interrupted fastw2v runs",
+                    removed, directory)
+    return removed
+
+
+# --------------------------------------------------------------------------------------------
+# Durability and write errors
+# --------------------------------------------------------------------------------------------
+
+def fsync_directory(directory: PathLike) -> None:
+    """Make the entries of ``directory`` (renames, new files) durable. A file system that cannot
+    fsync a directory is left alone."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(directory: PathLike) -> None:
+    """fsync every file below ``directory``, then the directories themselves."""
+    directory = Path(directory)
+    for root, _, files in os.walk(directory):
+        for name in files:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_directory(root)
+
+
+def translate_write_error(exc: OSError, path: PathLike) -> Optional[WriteError]:
+    """The :class:`WriteError` to raise for ``exc``, raised while writing ``path``, or None when
+    ``exc`` is not a full device (then raise ``exc`` itself)."""
+    if isinstance(exc, WriteError):
+        return None
+    what = _FULL.get(exc.errno) if exc.errno is not None else None
+    if what is None and exc.errno is None and "requested and" in str(exc):
+        # numpy's ``tofile`` reports a short write without errno; it means a full device.
+        what = _FULL[errno.ENOSPC]
+    if what is None:
+        return None
+    code = exc.errno if exc.errno is not None else errno.ENOSPC
+    return WriteError(code, f"{what} writing {os.fspath(path)}")
+
+
+@contextlib.contextmanager
+def write_errors(path: PathLike) -> Iterator[None]:
+    """Raise a full device inside the block as :class:`WriteError` naming ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        new = translate_write_error(exc, path)
+        if new is None:
+            raise
+        raise new from None
+
+
+class PlainWriter:
+    """A write-only file object over ``fh``. ``numpy.save`` writes to it with ``write()``
+    (not ``tofile``, which reports a full disk without errno), in bounded chunks."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+
+    def write(self, data) -> int:
+        return self._fh.write(data)
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# Atomic writes
+# --------------------------------------------------------------------------------------------
+
 @contextlib.contextmanager
 def atomic_write(path: PathLike, mode: str = "wb", **open_kwargs) -> Iterator[IO]:
-    """Open a temporary file beside ``path``; on clean exit fsync it and rename it onto ``path``."""
+    """Open a temporary file beside ``path``; on clean exit fsync it, rename it onto ``path``
+    and fsync the directory. A full device raises :class:`WriteError` naming ``path``."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    parent = path.parent if str(path.parent) else Path(".")
+    remove_stale_temporaries(parent)
+    fd, tmp = make_temp_file(parent, path.name)
     try:
-        os.chmod(tmp, _usual_mode(directory=False))
-        with os.fdopen(fd, mode, **open_kwargs) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        with write_errors(path):
+            with os.fdopen(fd, mode, **open_kwargs) as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        fsync_directory(parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap the paths ``a`` and ``b`` in one atomic step (Linux ``renameat2``); False where the
+    system or the file system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), os.fspath(b))
+
+
 @contextlib.contextmanager
 def atomic_directory(path: PathLike) -> Iterator[Path]:
     """Yield a fresh temporary directory beside ``path``; on clean exit it replaces ``path``.
 
-    An existing directory at ``path`` is moved aside first and removed only once the new one is in
-    place, so at every moment either the old or the new complete directory exists.
+    An existing ``path`` is swapped with the new directory in one atomic step where the system
+    allows it (Linux); elsewhere it is moved aside to a ``.old`` temporary name first, which
+    :func:`remove_stale_temporaries` puts back should the process die before the new one is in
+    place. So at every moment a complete directory (the old or the new) is at ``path``, or can
+    be restored there.
     """
     path = Path(path)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or "."))
+    parent = path.parent if str(path.parent) else Path(".")
+    remove_stale_temporaries(parent)
+    tmp = make_temp_dir(parent, path.name)
     try:
-        os.chmod(tmp, _usual_mode(directory=True))
-        yield tmp
-        for child in tmp.iterdir():
-            if child.is_file():
-                with open(child, "rb") as fh:
-                    os.fsync(fh.fileno())
-        old = None
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        with write_errors(path):
+            yield tmp
+            fsync_tree(tmp)
+            if not os.path.lexists(path):
+                os.replace(tmp, path)
+            elif not _exchange(tmp, path):
+                old = parent / temp_name(path.name, "old")
+                os.replace(path, old)
+                try:
+                    os.replace(tmp, path)
+                except BaseException:
+                    os.replace(old, path)
+                    raise
+                os.replace(old, tmp)  # removed below, like the swapped-out old directory
+            fsync_directory(parent)
+        _remove(tmp)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
         raise
 
 
 def check_writable_destination(path: PathLike) -> Path:
     """Fail early (before hours of training) if ``path`` cannot be written.
 
-    Raises ``PermissionError``/``FileNotFoundError``/``IsADirectoryError`` with a message naming the path.
+    Raises ``PermissionError``, ``FileNotFoundError`` or ``NotADirectoryError`` with a message
+    naming the path.
     """
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
+        for above in (parent, *parent.parents):
+            if above.exists() and not above.is_dir():
+                raise NotADirectoryError(f"output directory {parent} cannot exist: {above} is "
+                                         f"not a directory")
         raise FileNotFoundError(f"output directory does not exist: {parent}")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise PermissionError(f"output directory is not writable: {parent}")

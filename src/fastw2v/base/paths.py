@@ -48,6 +48,15 @@ def cache_entry_name(source: Path, key: Mapping[str, Any], name_chars: int = 40)
     return f"{_SAFE_NAME.sub('_', Path(source).name)[:name_chars]}-{digest[:_DIGEST_CHARS]}"
 
 
+def file_identity(st: os.stat_result) -> dict:
+    """What a cache key records of a source file to notice that it changed without reading it:
+    what git's index records (size, modification and change times in ns, inode, device). The
+    change time cannot be set back by a program, so a file rewritten with its modification time
+    restored (in place, by ``mv``, by ``cp -p``, behind a symlink) still looks changed."""
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns,
+            "inode": st.st_ino, "device": st.st_dev}
+
+
 def data_dir() -> Optional[Path]:
     """The shared (never committed) data directory, or None when there is none.
 

@@ -53,6 +53,20 @@ DEFAULT_COLUMNS = 120
 # The one status line on screen now (at most one: stages run one after the other), and the lock
 # that orders its drawing with log records written from other threads.
 _lock = threading.RLock()
+
+#: Name of the threads that redraw status lines. They only draw, so a process that forks while
+#: they run is safe to fork (fastw2v.wiki.pipeline counts on it); in the child the lock above
+#: starts afresh (one of them may have held it at the fork) and no line is drawn.
+TICKER_THREAD_NAME = "fastw2v-progress"
+
+
+def _after_fork_in_child() -> None:
+    global _lock
+    _lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 _live: Optional["StatusLine"] = None
 
 
@@ -245,7 +259,7 @@ class Stage:
             first = show_after if self.line.enabled else self.log_every
             every = interval if self.line.enabled else self.log_every
             self._ticker = threading.Thread(target=self._tick, args=(first, every), daemon=True,
-                                            name="fastw2v-progress")
+                                            name=TICKER_THREAD_NAME)
             self._ticker.start()
 
     def update(self, done: float, **figures: Any) -> None:

@@ -5,7 +5,9 @@ Each command group lives in its own module (``train``, ``download``, ``evaluatio
 
 Bad input (a missing or empty corpus, an invalid parameter, an unwritable output) ends with one line
 ``fastw2v: error: <message>`` on stderr and exit status 2, never with a traceback; failed downloads
-and other I/O errors exit with 1, Ctrl-C with 130. A message that names a parameter to change
+and other I/O errors (a full disk) exit with 1. SIGINT (Ctrl-C), SIGTERM and SIGHUP stop every
+command cleanly (temporary files removed, worker processes stopped, ``train`` writes a checkpoint)
+and it exits with 128 + the signal: 130, 143, 129. A message that names a parameter to change
 names the command's option (``--unicode-errors replace``), not the Python argument.
 
 ``fastw2v`` without a command lists the commands, one line each, on stderr, ends with the usual
@@ -23,8 +25,9 @@ from typing import Iterator, Optional, Sequence
 
 from .._version import __version__
 from ..base.progress import TerminalHandler
+from ..base.signals import interrupt_signal, signal_name, signals_as_interrupts
 from ..errors import HintedError, api_spelling
-from .options import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
+from .options import EXIT_FAILURE, EXIT_USAGE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,12 +102,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(command_list(parser), file=sys.stderr)
         return EXIT_USAGE
     spell = _cli_spelling(parser, args.command)
-    with _cli_logging(args.quiet):
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    with _cli_logging(args.quiet), signals_as_interrupts():
         try:
             return args.handler(args)
-        except KeyboardInterrupt:
-            print("fastw2v: interrupted", file=sys.stderr)
-            return EXIT_INTERRUPTED
+        except KeyboardInterrupt as exc:
+            signum = interrupt_signal(exc)
+            print(f"fastw2v: interrupted by {signal_name(signum)}", file=sys.stderr)
+            return 128 + signum
         except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError,
                 NotADirectoryError, FileExistsError) as exc:  # FastW2VError is a ValueError
             _error(exc, spell)

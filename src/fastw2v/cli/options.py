@@ -10,7 +10,8 @@ from ..base.validate import check_int
 EXIT_USAGE = 2
 #: Exit status of a failed download or another I/O failure.
 EXIT_FAILURE = 1
-#: Exit status after Ctrl-C (128 + SIGINT, as shells report it).
+#: Exit status after Ctrl-C (128 + SIGINT, as shells report it); any termination signal exits
+#: with 128 + its number (SIGTERM 143, SIGHUP 129).
 EXIT_INTERRUPTED = 130
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import shlex
 from pathlib import Path
 
 from ..base.atomic import check_writable_destination
+from ..base.signals import critical, interrupt_signal, signal_name
 from ..base.text import count
 from ..config import TrainConfig, default_workers
 from ..corpus import datasets
 from ..errors import FastW2VError
-from .options import EXIT_INTERRUPTED, zero_one
+from .options import EXIT_FAILURE, zero_one
 
 #: TrainConfig fields that have a command-line option of the same name (``sg`` comes from ``cbow``).
 _CONFIG_OPTIONS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "sg")
@@ -31,7 +33,14 @@ its stand-in wiki100m.txt.gz, else a download (see `fastw2v download --help`).
 Output: word2vec format, binary when OUT ends in .bin and text otherwise unless --binary/--no-binary
 (or -binary 1/0) says so; --format native writes fastw2v's own directory format instead.
 
-Exit status: 0 success, 1 download or I/O failure, 2 bad usage or input, 130 interrupted."""
+Checkpoints: written to DIR (--checkpoint, default OUT.checkpoint) at every epoch end, every
+--checkpoint-every minutes and when a signal stops training (Ctrl-C, SIGTERM, SIGHUP), each
+replacing the last in one atomic step; removed only once OUT is durably written. A fresh run
+refuses a DIR that holds an interrupted run's checkpoint: continue it with --resume DIR, or start
+over with --overwrite-checkpoint.
+
+Exit status: 0 success, 1 download or I/O failure (a full disk), 2 bad usage or input (a damaged
+checkpoint), 128 + the signal when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP)."""
 
 
 def _default(name: str) -> object:
@@ -126,14 +135,22 @@ def register(sub) -> None:
                         "else $XDG_CACHE_HOME/fastw2v, else ~/.cache/fastw2v)")
     o.add_argument("--checkpoint", metavar="DIR",
                    help="checkpoint directory, written at every epoch end, every "
-                        "--checkpoint-every minutes and on Ctrl-C, removed after success "
-                        "(default: OUT.checkpoint)")
+                        "--checkpoint-every minutes and when Ctrl-C, SIGTERM or SIGHUP stops "
+                        "training; removed once OUT is written (default: the --resume DIR, "
+                        "else OUT.checkpoint)")
     o.add_argument("--checkpoint-every", dest="checkpoint_every", type=float, metavar="MIN",
                    help="minutes between checkpoints within an epoch (default: only at epoch "
                         "ends and on Ctrl-C)")
     o.add_argument("--resume", metavar="DIR",
                    help="continue an interrupted run from its checkpoint (its training "
-                        "parameters are used; CORPUS must be the same corpus)")
+                        "parameters are used, and a different value given for one is an "
+                        "error; CORPUS must be the same corpus)")
+    o.add_argument("--overwrite-checkpoint", dest="overwrite_checkpoint", action="store_true",
+                   help="start over even though the checkpoint directory holds an "
+                        "interrupted run's checkpoint (default: refuse)")
+    o.add_argument("--no-eval-loss", dest="eval_loss", action="store_false",
+                   help="skip the evaluation loss on a fixed probe at each epoch's end "
+                        "(default: computed, about 1%% of an epoch's work)")
     o.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress line (default: shown when stderr is a terminal)")
     o.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
@@ -165,39 +182,176 @@ def _train(args: argparse.Namespace) -> int:
     out = Path(args.output).expanduser()
     binary = args.binary if args.binary is not None else out.suffix.lower() == ".bin"
     _check_output(out, args.format)
+    checkpoint = Path(args.checkpoint or args.resume or out.with_name(out.name + ".checkpoint"))
+    # Deferred: loads numpy (and, below, numba and the kernels), which --help and usage errors
+    # do not need.
+    from ..training import checkpoint as ckpt
+
+    if args.resume is not None and not Path(args.resume).exists():
+        raise FileNotFoundError(f"checkpoint not found: {args.resume}")
+    resuming = args.resume is not None and _same_path(checkpoint, Path(args.resume))
+    if resuming and args.overwrite_checkpoint:
+        raise FastW2VError(f"--overwrite-checkpoint would discard the checkpoint that --resume "
+                           f"{args.resume} continues; give one of them")
+    if _inside(out, checkpoint):  # removing the checkpoint would remove OUT
+        raise FastW2VError(f"the output {out} cannot be inside the checkpoint directory "
+                           f"{checkpoint}; choose another --checkpoint")
+    try:  # before any download or corpus preparation, as OUT is checked
+        ckpt.check_location(checkpoint, overwrite=args.overwrite_checkpoint, resuming=resuming)
+    except ckpt.CheckpointExists as exc:
+        raise FileExistsError(_refusal(exc, args)) from None
+    except FastW2VError as exc:  # a damaged checkpoint
+        if resuming:
+            raise
+        raise FastW2VError(f"{exc}; start over with --overwrite-checkpoint") from None
+    earlier = _manifest_bytes(checkpoint)  # another run's, when overwriting
     corpus = datasets.resolve_corpus(args.corpus, path=args.corpus_path, cache=args.cache_dir)
 
-    # Deferred: loads numba and the kernels, which --help and usage errors do not need.
-    from ..training.api import train_with_config
+    from ..training.api import ResumeConflict, train_with_config
     from ..training.trainer import TrainingDiverged, TrainingInterrupted
 
-    checkpoint = Path(args.checkpoint) if args.checkpoint else out.with_name(
-        out.name + ".checkpoint")
-    if checkpoint.exists() and not (checkpoint / "checkpoint.json").is_file():
-        raise FileExistsError(f"checkpoint path exists and is not a checkpoint: {checkpoint}")
+    explicit = {name: getattr(args, name) for name in _CONFIG_OPTIONS if hasattr(args, name)}
+    if hasattr(args, "cbow"):
+        explicit["sg"] = not args.cbow
     try:
         emb = train_with_config(corpus, None if args.resume else config,
                                 cache_dir=args.cache_dir,
                                 progress=None if args.progress else False,
                                 checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
-                                resume=args.resume)
+                                resume=args.resume, eval_loss=args.eval_loss,
+                                overwrite_checkpoint=args.overwrite_checkpoint,
+                                explicit=explicit if args.resume else None,
+                                keep_checkpoint=True)
     except TrainingDiverged as exc:  # caused by the parameters (learning rate), so a usage error
         raise FastW2VError(exc.template, option=exc.option) from exc
+    except ckpt.CheckpointExists as exc:
+        raise FileExistsError(_refusal(exc, args)) from None
+    except ResumeConflict as exc:
+        raise FastW2VError(_conflicts(exc)) from None
     except TrainingInterrupted as exc:
-        print(f"fastw2v: interrupted; checkpoint written to {exc.checkpoint}\n"
-              f"fastw2v: resume with: fastw2v train {args.corpus} -o {out} --resume "
-              f"{exc.checkpoint}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    if args.format == "native":
-        emb.save(out)
-        kind = "native directory"
-    else:
-        emb.save_word2vec_format(out, binary=binary)
-        kind = "word2vec " + ("binary" if binary else "text")
-    # The run is summarised once, by the log (train_with_config); this line is the result.
-    print(f"wrote {out} ({kind}: {count(len(emb), 'word')} x "
-          f"{count(emb.dim, 'dimension')})")
+        what = (f"checkpoint written to {exc.checkpoint}" if exc.saved else
+                exc.note or "no checkpoint was written")
+        print(f"fastw2v: interrupted by {signal_name(exc.signum)}; {what}", file=sys.stderr)
+        if exc.checkpoint is not None:
+            print(f"fastw2v: resume with: {_resume_hint(args, exc.checkpoint)}", file=sys.stderr)
+        return 128 + exc.signum
+    except KeyboardInterrupt as exc:  # before training started (e.g. preparing the corpus)
+        if args.overwrite_checkpoint and _manifest_bytes(checkpoint) == earlier:
+            signum = interrupt_signal(exc)
+            print(f"fastw2v: interrupted by {signal_name(signum)} (before the first checkpoint "
+                  f"of this run)", file=sys.stderr)
+            return 128 + signum
+        return _interrupted_outside_training(args, checkpoint, exc, "")
+    try:
+        if args.format == "native":
+            emb.save(out)
+            kind = "native directory"
+        else:
+            emb.save_word2vec_format(out, binary=binary)
+            kind = "word2vec " + ("binary" if binary else "text")
+    except KeyboardInterrupt as exc:
+        return _interrupted_outside_training(args, checkpoint, exc, f" while writing {out}; "
+                                             f"it was not written")
+    except OSError as exc:
+        print(f"fastw2v: error: {exc}", file=sys.stderr)
+        if checkpoint.exists():
+            print(f"fastw2v: the finished training is kept in the checkpoint {checkpoint}; "
+                  f"once the problem is fixed, write the vectors with the command below",
+                  file=sys.stderr)
+            print(f"fastw2v: resume with: {_resume_hint(args, checkpoint)}", file=sys.stderr)
+        return EXIT_FAILURE
+    # OUT is durably in place: the run is complete, whatever signal comes now.
+    with critical("removing the finished run's checkpoint", raise_held=False):
+        ckpt.remove_checkpoint(checkpoint)
+        # The run is summarised once, by the log (train_with_config); this line is the result.
+        print(f"wrote {out} ({kind}: {count(len(emb), 'word')} x "
+              f"{count(emb.dim, 'dimension')})")
     return 0
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    p, d = path.absolute(), directory.absolute()
+    return p == d or d in p.parents
+
+
+def _manifest_bytes(checkpoint: Path):
+    try:
+        return (checkpoint / "checkpoint.json").read_bytes()
+    except OSError:
+        return None
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return a.absolute() == b.absolute()
+
+
+def _interrupted_outside_training(args, checkpoint: Path, exc: BaseException, where: str) -> int:
+    signum = interrupt_signal(exc)
+    from ..training.checkpoint import MANIFEST, describe
+
+    if (checkpoint / MANIFEST).is_file():
+        print(f"fastw2v: interrupted by {signal_name(signum)}{where}; the checkpoint "
+              f"{checkpoint} ({describe(checkpoint)}) is intact", file=sys.stderr)
+        print(f"fastw2v: resume with: {_resume_hint(args, checkpoint)}", file=sys.stderr)
+    else:
+        print(f"fastw2v: interrupted by {signal_name(signum)}{where} (before the first "
+              f"checkpoint)", file=sys.stderr)
+    return 128 + signum
+
+
+def _resume_hint(args: argparse.Namespace, checkpoint) -> str:
+    """The command that continues this run: the command as given, with ``--resume DIR``
+    instead of any ``--resume`` or ``--overwrite-checkpoint``, shell-quoted."""
+    argv = list(getattr(args, "argv", None) or [])
+    kept = []
+    skip = False
+    for tok in argv:
+        if skip:
+            skip = False
+            continue
+        if tok == "--resume":
+            skip = True
+            continue
+        if tok.startswith("--resume=") or tok == "--overwrite-checkpoint":
+            continue
+        kept.append(tok)
+    if not kept:  # called without the command line (tests calling the handler directly)
+        kept = ["train", str(args.corpus), "-o", str(args.output)]
+    return "fastw2v " + shlex.join(kept + ["--resume", str(checkpoint)])
+
+
+def _refusal(exc, args: argparse.Namespace) -> str:
+    return (f"{exc.path} holds the checkpoint of an interrupted run ({exc.summary}); continue "
+            f"it with --resume {shlex.quote(str(exc.path))}, or start over with "
+            f"--overwrite-checkpoint")
+
+
+#: The command-line spelling of each training parameter, for messages.
+_OPTION_NAMES = {"dim": "--dim", "window": "--window", "negative": "--negative",
+                 "sample": "--sample", "min_count": "--min-count",
+                 "max_vocab_size": "--max-vocab-size", "epochs": "--epochs", "alpha": "--alpha",
+                 "min_alpha": "--min-alpha", "sg": "--cbow", "ns_exponent": "--ns-exponent",
+                 "workers": "--workers", "seed": "--seed",
+                 "shared_negatives": "--shared-negatives"}
+
+
+def _conflicts(exc) -> str:
+    parts = []
+    for name, given, have in exc.conflicts:
+        option = _OPTION_NAMES.get(name, name)
+        if name == "sg":
+            parts.append(f"{'--cbow' if not given else 'skip-gram'} (the checkpoint trains "
+                         f"{'skip-gram' if have else 'CBOW'})")
+        elif isinstance(have, bool):
+            parts.append(f"{option if given else '--no-' + option[2:]} (the checkpoint has "
+                         f"{option if have else '--no-' + option[2:]})")
+        else:
+            parts.append(f"{option} {given} (the checkpoint has {option} {have})")
+    return (f"--resume {exc.resume}: these options differ from the checkpoint's: "
+            f"{'; '.join(parts)}; leave them out to continue with the checkpoint's parameters")
 
 
 def _check_output(out: Path, fmt: str) -> None:

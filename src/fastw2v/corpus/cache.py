@@ -3,16 +3,21 @@
 
 An entry is ``<key>.tokens.i32``, ``<key>.vocab.tsv`` and ``<key>.json`` in the cache directory
 (:func:`fastw2v.base.paths.cache_dir`), named by :func:`fastw2v.base.paths.cache_entry_name` from
-everything the stream depends on. The metadata file is written last, so an interrupted preparation
-is never mistaken for a complete one; an entry whose files disagree with its metadata is rebuilt.
+everything the stream depends on: the corpus file's identity as git's index records it (path,
+size, modification and change times, inode, device) and the preparation settings. The metadata
+file is written last, so an interrupted preparation is never mistaken for a complete one; it holds
+the SHA-256 of the other two files, which are verified (and every token id range-checked) before
+an entry is used. A damaged entry is rebuilt with a warning. See :func:`prepare_corpus`, Notes.
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import tempfile
+import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +26,14 @@ from typing import Optional, Tuple
 import numpy as np
 
 from ..base import paths
-from ..base.atomic import atomic_write
+from ..base.atomic import atomic_write, make_temp_file, remove_stale_temporaries, write_errors
 from ..base.paths import PathLike, cache_entry_name
 from ..base.progress import SILENT, Progress
 from ..base.text import count, size
 from ..base.validate import check_int
 from ..errors import ModelFormatError
 from . import reader as _corpus
-from .stream import FORMAT_VERSION, TOKEN_DTYPE, build_stream, open_tokens
+from .stream import FORMAT_VERSION, TOKEN_DTYPE, build_stream, open_tokens, scan_tokens
 from .vocab import Vocab
 
 logger = logging.getLogger("fastw2v")
@@ -70,6 +75,9 @@ class PreparedCorpus:
         Distinct words that were not valid UTF-8.
     corpus_path : Path or None
         The corpus file.
+    tokens_sha256 : str
+        SHA-256 of the token stream (its fingerprint: a checkpoint records it, so a resumed run
+        notices another corpus with the same words and length).
     """
 
     vocab: Vocab
@@ -82,17 +90,28 @@ class PreparedCorpus:
     seconds_encode: float = 0.0
     n_decode_errors: int = 0
     corpus_path: Optional[Path] = field(default=None)
+    tokens_sha256: str = ""
 
 
 # --------------------------------------------------------------------------------------------
 # Cache
 # --------------------------------------------------------------------------------------------
 
+#: Nanoseconds around the start of a read within which a corpus change may leave its
+#: modification and change times as they were ("racy" entries, as git calls them): file systems
+#: keep these times in clock ticks of a few milliseconds (2 s on FAT), and a network file system's
+#: clock may be a little off.
+RACY_NS = 3_000_000_000
+
+#: Bytes hashed per step when a corpus file's content is hashed (racy entries only).
+_HASH_BYTES = 16 << 20
+
+
 def _writable_dir(d: Path) -> Optional[Path]:
     """``d`` (created if needed) when files can be written there, else None with a warning."""
     try:
         d.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=d)
+        fd, probe = make_temp_file(d, "probe")
         os.close(fd)
         os.unlink(probe)
         return d
@@ -104,7 +123,12 @@ def _writable_dir(d: Path) -> Optional[Path]:
 
 def _key_fields(path: Path, st: os.stat_result, min_count: int,
                 max_vocab_size: Optional[int]) -> dict:
-    return {"corpus": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+    """What a cache entry depends on. The file's identity is what git's index records to notice
+    a change without reading the file: size, modification and change times (ns), inode and
+    device. The change time cannot be set back by a program, so a file rewritten in place, by
+    ``mv``, by ``cp -p`` or behind a symlink with its modification time restored still gets a
+    new key."""
+    return {"corpus": str(path), **paths.file_identity(st),
             "min_count": min_count, "max_vocab_size": max_vocab_size,
             "format_version": FORMAT_VERSION}
 
@@ -112,8 +136,9 @@ def _key_fields(path: Path, st: os.stat_result, min_count: int,
 def cache_key(path: PathLike, min_count: int, max_vocab_size: Optional[int] = None) -> str:
     """Cache file stem for a corpus and its preparation settings.
 
-    A hash of the absolute path, size, modification time (ns), ``min_count``,
-    ``max_vocab_size`` and :data:`FORMAT_VERSION`, after a readable part of the file name.
+    A hash of the absolute path, size, modification and change times (ns), inode, device,
+    ``min_count``, ``max_vocab_size`` and :data:`FORMAT_VERSION`, after a readable part of the
+    file name.
     """
     p = Path(path).resolve()
     fields = _key_fields(p, p.stat(), min_count, max_vocab_size)
@@ -124,30 +149,108 @@ def _cache_files(cache: Path, key: str) -> Tuple[Path, Path, Path]:
     return (cache / f"{key}.tokens.i32", cache / f"{key}.vocab.tsv", cache / f"{key}.json")
 
 
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(_HASH_BYTES)
+            if not block:
+                return h.hexdigest()
+            h.update(block)
+
+
+def _is_racy(st: os.stat_result, read_start_ns: int) -> bool:
+    """Whether a change of the file after ``read_start_ns`` could keep its recorded times."""
+    return max(st.st_mtime_ns, st.st_ctime_ns) >= read_start_ns - RACY_NS
+
+
+_META_INTS = ("n_tokens", "n_raw_tokens", "n_sentences", "vocab_size", "vocab_total",
+              "n_decode_errors")
+
+
+def _check_meta(meta: object, fields: dict) -> dict:
+    """The entry's metadata when it is what :func:`prepare_corpus` writes, else ValueError."""
+    if not isinstance(meta, dict):
+        raise ValueError("the metadata is not a JSON object")
+    if meta.get("key") != fields:
+        raise ValueError("settings differ")
+    for name in _META_INTS:
+        v = meta.get(name)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise ValueError(f"{name!r} is not a count")
+    for name in ("tokens_sha256", "vocab_sha256"):
+        v = meta.get(name)
+        if not isinstance(v, str) or len(v) != 64:
+            raise ValueError(f"{name!r} is not a SHA-256 digest")
+    racy = meta.get("corpus_sha256")
+    if racy is not None and (not isinstance(racy, str) or len(racy) != 64):
+        raise ValueError("'corpus_sha256' is not a SHA-256 digest")
+    return meta
+
+
 def _load_cached(cache: Path, key: str, fields: dict, path: Path) -> Optional[PreparedCorpus]:
+    """The entry ``key`` when it is complete and intact, else None (with a warning when it is
+    damaged). Every check reads the files: the vocabulary's and the token stream's SHA-256,
+    every token id in range, and for a racy entry the corpus file's own SHA-256."""
     tokens_path, vocab_path, meta_path = _cache_files(cache, key)
     if not meta_path.exists():
         return None
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if meta.get("key") != fields:
-            raise ValueError("settings differ")
-        n_tokens = int(meta["n_tokens"])
+        meta = _check_meta(json.loads(meta_path.read_text(encoding="utf-8")), fields)
+        n_tokens = meta["n_tokens"]
         size = tokens_path.stat().st_size
         if n_tokens < 1 or size != n_tokens * TOKEN_DTYPE.itemsize:
             raise ValueError(f"token file holds {size} bytes, expected {n_tokens} ids")
+        if _sha256_file(vocab_path) != meta["vocab_sha256"]:
+            raise ValueError(f"{vocab_path.name} does not match its checksum")
         vocab = Vocab.load(vocab_path)
-        if len(vocab) != int(meta["vocab_size"]) or vocab.total != int(meta["vocab_total"]):
+        if len(vocab) != meta["vocab_size"] or vocab.total != meta["vocab_total"]:
             raise ValueError("vocabulary file does not match the metadata")
+        if scan_tokens(tokens_path, len(vocab)) != meta["tokens_sha256"]:
+            raise ValueError(f"{tokens_path.name} does not match its checksum")
         tokens = open_tokens(tokens_path)
+        if meta.get("corpus_sha256") is not None:  # racy: the times may not show a change
+            if _sha256_file(path) != meta["corpus_sha256"]:
+                logger.info("%s changed since it was cached (same size and times, other "
+                            "content); preparing it again", path)
+                return None
+            if not _is_racy(path.stat(), time.time_ns()):
+                meta["corpus_sha256"] = None  # from now on a change moves the times
+                with atomic_write(meta_path, "w", encoding="utf-8") as mf:
+                    json.dump(meta, mf, indent=1)
     except (OSError, ValueError, KeyError, TypeError, ModelFormatError) as exc:
-        logger.warning("ignoring inconsistent cache entry %s (%s); rebuilding", meta_path, exc)
+        logger.warning("damaged cache entry %s (%s); preparing the corpus again", meta_path,
+                       str(exc).replace(f"{tokens_path}: ", ""))
         return None
     logger.debug("using cached token stream %s", tokens_path)
-    return PreparedCorpus(vocab=vocab, tokens=tokens, n_raw_tokens=int(meta["n_raw_tokens"]),
-                          n_sentences=int(meta["n_sentences"]), tokens_path=tokens_path,
-                          from_cache=True, n_decode_errors=int(meta.get("n_decode_errors", 0)),
-                          corpus_path=path)
+    return PreparedCorpus(vocab=vocab, tokens=tokens, n_raw_tokens=meta["n_raw_tokens"],
+                          n_sentences=meta["n_sentences"], tokens_path=tokens_path,
+                          from_cache=True, n_decode_errors=meta["n_decode_errors"],
+                          corpus_path=path, tokens_sha256=meta["tokens_sha256"])
+
+
+#: The fields of a key that are settings, not the corpus file's identity.
+_SETTINGS_KEYS = ("corpus", "min_count", "max_vocab_size", "format_version")
+
+
+def _remove_older_entries(cache: Path, key: str, fields: dict) -> None:
+    """Remove the cache entries of earlier versions of the corpus file (same path, another
+    identity): they can never be used again. Entries of other settings stay."""
+    prefix = key.rsplit("-", 1)[0]
+    identity = {k: v for k, v in fields.items() if k not in _SETTINGS_KEYS}
+    for meta_path in cache.glob(f"{prefix}-*.json"):
+        stem = meta_path.name[:-len(".json")]
+        if stem == key:
+            continue
+        try:
+            other = json.loads(meta_path.read_text(encoding="utf-8"))["key"]
+            if other.get("corpus") != fields["corpus"] or all(
+                    other.get(k) == v for k, v in identity.items()):
+                continue
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        for f in _cache_files(cache, stem)[::-1]:
+            _unlink_quietly(f)
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -204,10 +307,14 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     Notes
     -----
     Cache entries are ``<key>.tokens.i32``, ``<key>.vocab.tsv`` and ``<key>.json``, where the key
-    hashes the absolute corpus path, its size and modification time, ``min_count``,
-    ``max_vocab_size`` and :data:`FORMAT_VERSION`. The metadata file is written last, so an
-    interrupted preparation is never mistaken for a complete one; an entry whose files disagree
-    with its metadata is rebuilt.
+    hashes the absolute corpus path, its size, modification and change times, inode and device,
+    ``min_count``, ``max_vocab_size`` and :data:`FORMAT_VERSION`. The metadata file is written
+    last, so an interrupted preparation is never mistaken for a complete one. It holds the
+    SHA-256 of the vocabulary file and of the token stream; both are verified, and every token
+    id is range-checked, before an entry is used; a damaged entry is rebuilt with a warning.
+    When the corpus was changed less than :data:`RACY_NS` before it was read, its times might
+    not show a later change, so the entry also records the corpus file's SHA-256 and checks it on
+    use (until the file's times are old enough).
     """
     min_count = check_int("min_count", min_count, 1)
     max_vocab_size = check_int("max_vocab_size", max_vocab_size, 1, allow_none=True)
@@ -221,6 +328,7 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     fields = _key_fields(p, st, min_count, max_vocab_size)
     key = cache_entry_name(p, fields)
     if cache is not None:
+        remove_stale_temporaries(cache)
         hit = _load_cached(cache, key, fields, p)
         if hit is not None:
             _corpus.log_decode_errors(given, hit.n_decode_errors)  # as a fresh read would
@@ -232,26 +340,30 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
         _unlink_quietly(_cache_files(cache, key)[2])
 
     out_dir = cache if cache is not None else Path(tempfile.gettempdir())
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{key}." if cache is not None else "fastw2v-",
-                                    suffix=".tmp" if cache is not None else ".tokens.i32",
-                                    dir=out_dir)
-    tmp = Path(tmp_name)
+    remove_stale_temporaries(tempfile.gettempdir())  # streams of killed uncached runs
+    target = _cache_files(cache, key)[0] if cache is not None else out_dir / "tokens.i32"
+    read_start = time.time_ns()
+    fd, tmp = make_temp_file(out_dir, target.name)
     try:
         logger.info("reading %s (%s) to count its words and encode it%s", given,
                     _describe_size(p, st.st_size),
                     f"; the result is cached in {cache}" if cache is not None else "")
-        with os.fdopen(fd, "w+b") as fh:
-            built = build_stream(p, fh, min_count, max_vocab_size, chunk_bytes, progress)
-            fh.flush()
-            if cache is not None:
-                os.fsync(fh.fileno())
+        with write_errors(target):
+            with os.fdopen(fd, "w+b") as fh:
+                built = build_stream(p, fh, min_count, max_vocab_size, chunk_bytes,
+                                     progress)
+                fh.flush()
+                if cache is not None:
+                    os.fsync(fh.fileno())
+        digest = scan_tokens(tmp, len(built.vocab))  # checks our own output too
+        tokens = open_tokens(tmp)
         tokens_path = tmp
         if cache is not None:
             tokens_path, vocab_path, meta_path = _cache_files(cache, key)
-            os.replace(tmp, tokens_path)
+            with write_errors(tokens_path):
+                os.replace(tmp, tokens_path)
             built.vocab.save(vocab_path)
-            st_after = p.stat()
-            if (st_after.st_size, st_after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+            if _key_fields(p, p.stat(), min_count, max_vocab_size) != fields:
                 logger.warning("%s changed while it was being read; not caching the result",
                                given)
             else:
@@ -259,10 +371,12 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
                         "n_sentences": built.n_sentences, "vocab_size": len(built.vocab),
                         "vocab_total": built.vocab.total, "n_decode_errors": built.n_decode_errors,
                         "seconds_count": built.seconds_count,
-                        "seconds_encode": built.seconds_encode}
+                        "seconds_encode": built.seconds_encode, "tokens_sha256": digest,
+                        "vocab_sha256": _sha256_file(vocab_path),
+                        "corpus_sha256": _sha256_file(p) if _is_racy(st, read_start) else None}
                 with atomic_write(meta_path, "w", encoding="utf-8") as mf:
                     json.dump(meta, mf, indent=1)
-        tokens = open_tokens(tokens_path)
+                _remove_older_entries(cache, key, fields)
     except BaseException:
         _unlink_quietly(tmp)
         raise
@@ -272,7 +386,8 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
                               n_sentences=built.n_sentences, tokens_path=tokens_path,
                               from_cache=False, seconds_count=built.seconds_count,
                               seconds_encode=built.seconds_encode,
-                              n_decode_errors=built.n_decode_errors, corpus_path=p)
+                              n_decode_errors=built.n_decode_errors, corpus_path=p,
+                              tokens_sha256=digest)
     _log_prepared(given, prepared, min_count)
     return prepared
 

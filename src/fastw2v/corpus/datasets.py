@@ -27,7 +27,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -35,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from ..base.atomic import (WriteError, fsync_directory, make_temp_file, remove_stale_temporaries,
+                           write_errors)
 from ..base.paths import PathLike, cache_dir, data_dir
 
 log = logging.getLogger("fastw2v.corpus.datasets")
@@ -173,14 +174,18 @@ def _stand_in(spec: DatasetSpec) -> Optional[Path]:
 def _download(spec: DatasetSpec, target: Path) -> Path:
     """Download, verify and unzip ``spec`` to ``target`` atomically; return ``target``."""
     hint = (f"download it yourself and pass --corpus-path or set {spec.env_var}")
-    fd, zip_tmp = tempfile.mkstemp(prefix=f".{spec.name}.", suffix=".zip.part", dir=target.parent)
+    remove_stale_temporaries(target.parent)  # what a killed download left
+    fd, zip_tmp = make_temp_file(target.parent, f"{spec.name}.zip")
     os.close(fd)
-    fd, out_tmp = tempfile.mkstemp(prefix=f".{spec.name}.", suffix=".part", dir=target.parent)
+    fd, out_tmp = make_temp_file(target.parent, spec.name)
     os.close(fd)
     try:
         log.info("downloading %s from %s", spec.name, spec.url)
         try:
-            zip_size = _fetch_url(spec.url, Path(zip_tmp))
+            with write_errors(zip_tmp.with_name(f"{spec.name}.zip")):
+                zip_size = _fetch_url(spec.url, Path(zip_tmp))
+        except WriteError:
+            raise
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", None) or exc
             raise DownloadError(f"could not download {spec.name} from {spec.url} ({reason}); "
@@ -188,8 +193,12 @@ def _download(spec: DatasetSpec, target: Path) -> Path:
         if spec.zip_size is not None and zip_size != spec.zip_size:
             raise DownloadError(f"downloaded {spec.url} has {zip_size} bytes, expected "
                                 f"{spec.zip_size}; {hint}")
-        digest = _unzip_verified(spec, Path(zip_tmp), Path(out_tmp), hint)
+        with write_errors(target):
+            digest = _unzip_verified(spec, Path(zip_tmp), Path(out_tmp), hint)
+            with open(out_tmp, "rb") as fh:
+                os.fsync(fh.fileno())
         os.replace(out_tmp, target)
+        fsync_directory(target.parent)
         _record_sha256(target, digest)
         log.info("saved %s to %s (sha256 %s)", spec.name, target, digest)
         return target

@@ -9,8 +9,10 @@ Corpus format
 * A newline (``\\n``) ends a sentence. Lines may be arbitrarily long: a text8-style corpus that is
   one 100 MB line works and is never truncated.
 * ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly. The format is recognised by the
-  file's magic bytes, and by its suffix when the magic bytes match no known format (so a corrupt
-  ``.gz`` file is reported as corrupt gzip data rather than read as text).
+  file's header (the magic bytes and the fields after them must be valid, so a text that happens
+  to start with ``BZh`` is text), and by its suffix when no header matches (so a corrupt ``.gz``
+  file is reported as corrupt gzip data rather than read as text).
+* A corpus is a regular file; :func:`spool` copies a pipe into one.
 
 The file is read in blocks of :data:`CHUNK_BYTES` bytes; a block always ends on a whitespace byte
 (the partial token at the end of a read is carried over to the next block), so no token is cut in
@@ -29,6 +31,9 @@ import logging
 import lzma
 import os
 import queue
+import shutil
+import stat
+import tempfile
 import threading
 import zlib
 from collections import Counter
@@ -36,6 +41,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from ..base import paths
+from ..base.atomic import make_temp_file, remove_stale_temporaries, write_errors
 from ..base.paths import PathLike
 from ..base.progress import SILENT, Progress
 from ..base.validate import check_int
@@ -92,27 +99,84 @@ def check_corpus_path(path: PathLike) -> Path:
     FileNotFoundError
         ``path`` does not exist.
     CorpusError
-        ``path`` is a directory.
+        ``path`` is a directory, or not a regular file (a pipe, a device, a socket): it could be
+        read only once, and fastw2v reads a corpus more than once (:func:`spool` copies one to a
+        file first, as :func:`fastw2v.train` does).
     """
     p = Path(os.fspath(path)).expanduser()
     if p.is_dir():
         raise CorpusError(f"corpus path is a directory, not a file: {p}")
     if not p.exists():
         raise FileNotFoundError(f"corpus file not found: {p}")
+    if not p.is_file():
+        raise CorpusError(f"corpus {p} is not a regular file (a pipe, device or socket); write "
+                          f"it to a file first")
     return p
+
+
+def needs_spooling(path: PathLike) -> bool:
+    """Whether ``path`` exists but is not a regular file or directory (a pipe such as
+    ``/dev/stdin`` or ``<(zcat ...)``, a character device), so it can be read only once."""
+    try:
+        st = os.stat(os.path.expanduser(os.fspath(path)))
+    except (OSError, TypeError, ValueError):
+        return False
+    return not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
+
+
+def spool(path: PathLike, cache_dir: Optional[PathLike] = None) -> Path:
+    """Copy a pipe (see :func:`needs_spooling`) into a temporary file and return its path.
+
+    The file goes to the cache directory (:func:`fastw2v.base.paths.cache_dir`), or the system's
+    temporary directory when that is not writable; it carries fastw2v's temporary name, so the
+    next run removes it should this process be killed. The caller removes it when done.
+    """
+    src = Path(os.path.expanduser(os.fspath(path)))
+    for d in (paths.cache_dir(cache_dir).absolute(), Path(tempfile.gettempdir())):
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            remove_stale_temporaries(d)
+            fd, tmp = make_temp_file(d, "corpus")
+            break
+        except OSError:
+            continue
+    else:
+        raise PermissionError(f"no writable directory to copy the corpus {src} into")
+    logger.info("%s is not a regular file; copying it to %s first", src, tmp)
+    try:
+        with write_errors(tmp), os.fdopen(fd, "wb") as out, open(src, "rb") as fh:
+            shutil.copyfileobj(fh, out, CHUNK_BYTES)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _valid_header(kind: str, head: bytes) -> bool:
+    """Whether ``head`` starts with a complete, valid ``kind`` header, not merely its magic."""
+    if kind == "gzip":  # ID1 ID2, CM = 8 (deflate), no reserved flag bit (RFC 1952)
+        return len(head) >= 10 and head[2] == 8 and head[3] & 0xE0 == 0
+    if kind == "bzip2":  # "BZh", a level 1-9, then a block or end-of-stream magic
+        return (len(head) >= 10 and 0x31 <= head[3] <= 0x39
+                and head[4:10] in (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90"))
+    if kind == "xz":  # magic, stream flags (0, a check type 0-15) and their CRC32
+        return (len(head) >= 12 and head[6] == 0 and head[7] & 0xF0 == 0
+                and zlib.crc32(head[6:8]).to_bytes(4, "little") == head[8:12])
+    return False
 
 
 def compression_of(path: PathLike) -> Optional[str]:
     """The compression of a file: ``"gzip"``, ``"bzip2"``, ``"xz"`` or None (plain text).
 
-    The magic bytes decide; the suffix (``.gz``, ``.bz2``, ``.xz``, ``.lzma``) is used only when
-    they match no known format.
+    A complete, valid header decides (a text that merely starts with ``BZh`` is text); the
+    suffix (``.gz``, ``.bz2``, ``.xz``, ``.lzma``) is used only when no header matches.
     """
     p = Path(path)
     with open(p, "rb") as fh:
-        head = fh.read(8)
+        head = fh.read(16)
     for magic, kind in _MAGIC:
-        if head.startswith(magic):
+        if head.startswith(magic) and _valid_header(kind, head):
             return kind
     return _SUFFIXES.get(p.suffix.lower())
 

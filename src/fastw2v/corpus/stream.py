@@ -24,6 +24,7 @@ counted with pruning (:func:`fastw2v.corpus.reader.count_words`) and then encode
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import logging
 import time
@@ -38,7 +39,7 @@ from ..base.paths import PathLike
 from ..base.progress import SILENT, Progress
 from ..base.text import count
 from . import reader as _corpus
-from ..errors import CorpusError
+from ..errors import CorpusError, ModelFormatError
 from .vocab import Vocab
 
 logger = logging.getLogger("fastw2v")
@@ -51,8 +52,9 @@ SENTENCE_END = -1
 TOKEN_DTYPE = np.dtype(np.int32)
 
 #: Version of the cached files' layout and meaning. Part of the cache key: bump it whenever the
-#: encoding changes so that stale caches are rebuilt rather than misread.
-FORMAT_VERSION = 1
+#: encoding or the entry's metadata changes so that stale caches are rebuilt rather than misread.
+#: 2: the metadata holds checksums and the key the corpus file's inode, device and ctime.
+FORMAT_VERSION = 2
 
 #: Marks an out-of-vocabulary token in intermediate arrays; never written to the stream.
 _OOV = -2
@@ -60,9 +62,46 @@ _OOV = -2
 #: Token ids processed per step when rewriting a stream (16 MiB of int32).
 _REWRITE_IDS = 4 << 20
 
+#: Token ids hashed and range-checked per step by :func:`scan_tokens` (16 MiB of int32).
+_SCAN_IDS = 4 << 20
+
+
 def open_tokens(path: PathLike) -> np.memmap:
     """Memory-map a token stream file read-only."""
     return np.memmap(path, dtype=TOKEN_DTYPE, mode="r")
+
+
+def scan_tokens(path: PathLike, n_words: int) -> str:
+    """SHA-256 of the token stream file ``path``, after checking that every id is a word id
+    below ``n_words`` or :data:`SENTENCE_END`.
+
+    The file is read in pieces of :data:`_SCAN_IDS` ids into one buffer (plain reads, not a
+    memory map, so the scan adds nothing to the process's resident memory whatever the size).
+
+    Raises
+    ------
+    ModelFormatError
+        An id is out of range, or the file is not a whole number of ids (the message names
+        ``path`` and the position).
+    """
+    h = hashlib.sha256()
+    buf = np.empty(_SCAN_IDS, dtype=TOKEN_DTYPE)
+    start = 0
+    with open(path, "rb") as fh:
+        while True:
+            got = fh.readinto(memoryview(buf).cast("B"))
+            if not got:
+                return h.hexdigest()
+            if got % TOKEN_DTYPE.itemsize:
+                raise ModelFormatError(f"{path}: the file is not a whole number of token ids")
+            piece = buf[:got // TOKEN_DTYPE.itemsize]
+            if int(piece.min()) < SENTENCE_END or int(piece.max()) >= n_words:
+                bad = int(np.flatnonzero((piece < SENTENCE_END) | (piece >= n_words))[0])
+                raise ModelFormatError(f"{path}: token id {int(piece[bad])} at position "
+                                       f"{start + bad} is outside the vocabulary of {n_words} "
+                                       f"words")
+            h.update(piece.data)
+            start += piece.size
 
 
 # --------------------------------------------------------------------------------------------

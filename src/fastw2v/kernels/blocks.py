@@ -44,13 +44,18 @@ def fill_block(tokens, pos, end, buf, n, keep_threshold, state):
     Stops when the buffer is full, after a ``SENTENCE_END`` (any negative id), or at ``end``.
     Returns ``(pos, n, sentence_over, words_read)``: the next stream position, the new fill level,
     whether the current sentence ended (or the shard did), and how many words were read.
+
+    An id at or above the vocabulary size (a damaged stream: the cache checks its streams before
+    use, so this never happens in training) is read as a sentence end, so no file can make a
+    kernel index out of bounds; the check costs one comparison per token.
     """
     cap = buf.shape[0]
+    n_words = keep_threshold.shape[0]
     words = 0
     while pos < end and n < cap:
         w = tokens[pos]
         pos += 1
-        if w < 0:
+        if w < 0 or w >= n_words:
             return pos, n, True, words
         words += 1
         if keep_word(state, keep_threshold, w):

@@ -293,3 +293,38 @@ def token_stream(tokens: np.ndarray) -> np.ndarray:
         raise ValueError(f"the token stream must be 1-D, got shape {view.shape}")
     view.flags.writeable = False
     return view
+
+
+class Probe(NamedTuple):
+    """The fixed examples of the evaluation loss (:mod:`fastw2v.training.evalloss`), built only
+    by :func:`make_probe_arrays`, which checks every id a kernel will look up.
+
+    Attributes
+    ----------
+    centers : int32[n]
+        Center words (the positive targets).
+    contexts : int32[n, 2 * window]
+        Each center's context words; -1 where there is none (sentence or stream edge).
+    negatives : int32[n, negative]
+        Each center's negatives, shared by its whole window.
+    """
+
+    centers: np.ndarray
+    contexts: np.ndarray
+    negatives: np.ndarray
+
+
+def make_probe_arrays(centers: np.ndarray, contexts: np.ndarray, negatives: np.ndarray,
+                      n_words: int) -> Probe:
+    """A :class:`Probe` of int32 C-contiguous arrays; raises ``ValueError`` if a shape does not
+    fit or an id is outside ``[0, n_words)`` (-1 allowed as a context)."""
+    arrays = [np.ascontiguousarray(a, dtype=TOKEN_DTYPE) for a in (centers, contexts, negatives)]
+    c, ctx, neg = arrays
+    n = c.shape[0]
+    if c.ndim != 1 or ctx.ndim != 2 or neg.ndim != 2 or ctx.shape[0] != n or neg.shape[0] != n:
+        raise ValueError(f"probe arrays do not fit: centers {c.shape}, contexts {ctx.shape}, "
+                         f"negatives {neg.shape}")
+    for name, a, low in (("centers", c, 0), ("contexts", ctx, -1), ("negatives", neg, 0)):
+        if a.size and (a.min() < low or a.max() >= n_words):
+            raise ValueError(f"probe {name} hold ids outside [{low}, {n_words})")
+    return Probe(centers=c, contexts=ctx, negatives=neg)

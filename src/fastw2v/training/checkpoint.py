@@ -1,40 +1,96 @@
 """Training checkpoints: everything needed to continue a run exactly where it stopped.
 
-A checkpoint is a directory written atomically (temporary directory, fsync, rename; see
-:func:`fastw2v.base.atomic.atomic_directory`), so a crash while writing leaves the previous checkpoint
-intact:
+Layout (format version 2)
+-------------------------
+A checkpoint is a directory ``DIR``:
 
-* ``syn0.npy``, ``syn1.npy`` -- the weights (padded rows, as the kernels hold them);
-* ``state.npz`` -- progress counters, per-thread statistics, RNG states, cursors and block buffers;
-* ``vocab.tsv`` -- the vocabulary, to check that a resumed run sees the same corpus;
-* ``checkpoint.json`` -- format, config, epoch, per-epoch statistics so far, elapsed time.
+* ``DIR/checkpoint.json`` -- the *manifest*: format, version, the name of the current checkpoint
+  (``"current": "v000003"``), the SHA-256 of its ``meta.json``, and where the run stands (epoch,
+  epochs, whether an epoch is half done) for messages;
+* ``DIR/v000003/`` -- the checkpoint itself: ``syn0.npy``, ``syn1.npy`` (the weights, padded rows
+  as the kernels hold them), ``state.npz`` (progress counters, per-thread statistics, RNG states,
+  cursors and block buffers), ``vocab.tsv`` and ``meta.json`` (config, epoch, per-epoch statistics,
+  elapsed time, the corpus fingerprint and the SHA-256 of every other file);
+* ``DIR/.fastw2v.lock`` -- locked (``flock``) by the run that writes ``DIR``, so two runs never
+  write one checkpoint.
+
+Writing a checkpoint (:func:`save_checkpoint`) writes a new version directory under a temporary
+name, fsyncs it, renames it to ``v<N+1>``, and then replaces the manifest atomically
+(:func:`fastw2v.base.atomic.atomic_write`). That rename of the manifest is the **single step**
+that switches from the old checkpoint to the new one: a crash (``kill -9``, power cut) at any
+moment leaves the manifest naming a complete checkpoint, and whatever the crash left behind
+(temporary names, a version no manifest names) is removed by the next run that writes ``DIR``.
+
+Reading (:func:`load_checkpoint`) checks everything before training starts: the manifest, every
+file's checksum, the types and ranges of every value of ``meta.json``, and every array a kernel
+indexes (shapes, dtypes, word ids below the vocabulary size, cursors inside their shards, finite
+weights). Any damage raises :class:`~fastw2v.errors.ModelFormatError` naming the file and what is
+wrong. Checkpoints of format version 1 (fastw2v 0.x before this layout: the files directly in
+``DIR``, no checksums) are read and checked the same way, without the corpus fingerprint.
 
 With one worker and a fixed seed, a run resumed from a checkpoint ends bit-identical to one that
 was never interrupted (tested).
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
-from dataclasses import dataclass
+import logging
+import math
+import os
+import re
+import shutil
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import numpy as np
 
+from ..base.atomic import (PlainWriter, atomic_write, check_writable_destination, fsync_directory,
+                           fsync_tree, make_temp_dir, remove_stale_temporaries, write_errors)
 from ..base.paths import PathLike
-from ..base.atomic import atomic_directory
 from ..config import TrainConfig
-from ..errors import ModelFormatError
 from ..corpus.vocab import Vocab
+from ..errors import ModelFormatError
+from ..kernels.blocks import PROGRESS_STRIDE, STATS_WIDTH, block_buffer_size
+from ..kernels.state import CURSOR_FILL, CURSOR_FIRST, CURSOR_POS, CURSOR_SIZE
+from ..kernels.tables import padded_width
+from .trainer import EpochStats, shard_bounds
+
+try:  # POSIX; elsewhere two runs on one checkpoint are not detected
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+logger = logging.getLogger("fastw2v")
 
 FORMAT_NAME = "fastw2v-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+MANIFEST = "checkpoint.json"
+LOCK_FILE = ".fastw2v.lock"
+META = "meta.json"
+_WEIGHTS = ("syn0.npy", "syn1.npy")
+_STATE = "state.npz"
+_VOCAB = "vocab.tsv"
+_DATA_FILES = _WEIGHTS + (_STATE, _VOCAB)
 _ARRAYS = ("progress", "stats", "rng_states", "cursors", "buffers")
+_VERSION_DIR = re.compile(r"^v\d{6,}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: Bytes hashed or checked per step: bounded memory for weights of any size.
+_CHUNK_BYTES = 16 << 20
+#: Bytes a member of ``state.npz`` may hold beyond its array data (the .npy header).
+_NPY_HEADER_SLACK = 4096
 
 
 @dataclass
 class Checkpoint:
-    """A loaded checkpoint (see the module docstring)."""
+    """A loaded, checked checkpoint (see the module docstring).
+
+    ``syn0`` and ``syn1`` are read-only memory maps of the files; ``fingerprint`` is the SHA-256
+    of the token stream the run trained on (None for a version 1 checkpoint); ``where`` is the
+    directory holding the files.
+    """
 
     config: TrainConfig
     vocab: Vocab
@@ -42,55 +98,556 @@ class Checkpoint:
     syn1: np.ndarray
     arrays: Dict[str, np.ndarray]
     meta: Dict[str, Any]
+    fingerprint: Optional[str] = None
+    where: Optional[Path] = None
+
+
+class CheckpointExists(FileExistsError):
+    """A fresh run would replace the checkpoint of an interrupted run (``summary`` says which)."""
+
+    def __init__(self, path: Path, summary: str) -> None:
+        self.path, self.summary = path, summary
+        super().__init__(f"{path} holds the checkpoint of an interrupted run ({summary}); "
+                         f"continue it with resume={str(path)!r}, or start over with "
+                         f"overwrite_checkpoint=True")
+
+
+class CheckpointBusy(FileExistsError):
+    """Another live fastw2v run writes this checkpoint directory."""
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(_CHUNK_BYTES)
+            if not block:
+                return h.hexdigest()
+            h.update(block)
+
+
+def _bad(where: Path, what: str) -> ModelFormatError:
+    return ModelFormatError(f"damaged checkpoint: {where}: {what}")
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _read_manifest(path: Path) -> Optional[Dict[str, Any]]:
+    """The manifest of ``path`` as a dict (None when there is none); damage is an error."""
+    mf = path / MANIFEST
+    if not mf.exists():
+        return None
+    try:
+        doc = json.loads(mf.read_bytes().decode("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _bad(mf, f"not readable JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise _bad(mf, "expected a JSON object")
+    if doc.get("format") != FORMAT_NAME:
+        raise ModelFormatError(f"{path} is not a fastw2v checkpoint ({mf} has format "
+                               f"{doc.get('format')!r})")
+    version = doc.get("version")
+    if version not in (1, FORMAT_VERSION):
+        raise ModelFormatError(f"{path}: checkpoint format version {version!r} is not supported "
+                               f"(this fastw2v reads versions 1 and {FORMAT_VERSION}); finish the "
+                               f"run with the fastw2v that started it")
+    if version == FORMAT_VERSION:
+        current = doc.get("current")
+        if not isinstance(current, str) or not _VERSION_DIR.match(current):
+            raise _bad(mf, f"'current' must name a version directory, got {current!r}")
+        if not isinstance(doc.get("meta_sha256"), str) or not _SHA256.match(doc["meta_sha256"]):
+            raise _bad(mf, "'meta_sha256' must be a SHA-256 hex digest")
+    return doc
+
+
+def describe(path: PathLike) -> str:
+    """Where the checkpoint at ``path`` stands, e.g. ``"epoch 2 of 5 done"``, for messages."""
+    try:
+        doc = _read_manifest(Path(path)) or {}
+    except ModelFormatError:
+        return "damaged"
+    epoch, epochs = doc.get("epoch"), doc.get("epochs")
+    if epochs is None and isinstance(doc.get("config"), dict):  # version 1
+        epochs = doc["config"].get("epochs")
+    if not (_is_int(epoch) and _is_int(epochs)):
+        return "progress unknown"
+    if epoch >= epochs:
+        return f"all {epochs} epochs done, the vectors not yet written"
+    half = ", part of the next one" if doc.get("in_epoch") else ""
+    return f"{epoch} of {epochs} epochs done{half}"
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+def _version_dirs(path: Path):
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(path):
+            if _VERSION_DIR.match(entry.name) and entry.is_dir(follow_symlinks=False):
+                yield entry.name
+
+
+def _remove_unreferenced(path: Path, current: Optional[str]) -> None:
+    """Remove version directories the manifest does not name, and version 1 files once a
+    version 2 manifest exists (only the writer of ``path``, holding its lock, calls this)."""
+    for name in list(_version_dirs(path)):
+        if name != current:
+            shutil.rmtree(path / name, ignore_errors=True)
+    if current is not None:
+        for name in _DATA_FILES:
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                (path / name).unlink()
+
+
+def _save_npy(path: Path, array: np.ndarray) -> str:
+    """``numpy.save`` through a plain writer (errors keep their errno); returns the SHA-256."""
+    with open(path, "wb") as fh:
+        np.save(PlainWriter(fh), np.ascontiguousarray(array), allow_pickle=False)
+    return _sha256_file(path)
 
 
 def save_checkpoint(path: PathLike, *, config: TrainConfig, vocab: Vocab, syn0: np.ndarray,
-                    syn1: np.ndarray, arrays: Dict[str, np.ndarray], meta: Dict[str, Any]) -> Path:
-    """Write a checkpoint directory at ``path`` atomically (replacing an older checkpoint)."""
+                    syn1: np.ndarray, arrays: Dict[str, np.ndarray], meta: Dict[str, Any],
+                    fingerprint: Optional[str] = None) -> Path:
+    """Write a new checkpoint into the directory ``path`` (created if needed) and make it the
+    current one in a single atomic step (see the module docstring).
+
+    A full disk raises :class:`fastw2v.base.atomic.WriteError` naming the file; the previous
+    checkpoint is then still the current one. Returns ``path``.
+    """
     path = Path(path)
-    if path.exists() and not (path / "checkpoint.json").is_file():
-        raise FileExistsError(f"refusing to overwrite {path}: it exists and is not a checkpoint")
-    with atomic_directory(path) as tmp:
-        np.save(tmp / "syn0.npy", syn0)
-        np.save(tmp / "syn1.npy", syn1)
-        np.savez(tmp / "state.npz", **{k: arrays[k] for k in _ARRAYS})
-        vocab.save(tmp / "vocab.tsv")
-        doc = dict(format=FORMAT_NAME, version=FORMAT_VERSION, config=config.to_dict(), **meta)
-        (tmp / "checkpoint.json").write_text(json.dumps(doc, indent=1))
+    path.mkdir(exist_ok=True)
+    numbers = [int(n[1:]) for n in _version_dirs(path)]
+    name = f"v{max(numbers, default=0) + 1:06d}"
+    tmp = make_temp_dir(path, name)
+    final = path / name
+    try:
+        with write_errors(final):
+            digests = {"syn0.npy": _save_npy(tmp / "syn0.npy", syn0),
+                       "syn1.npy": _save_npy(tmp / "syn1.npy", syn1)}
+            with open(tmp / _STATE, "wb") as fh:
+                np.savez(fh, **{k: np.ascontiguousarray(arrays[k]) for k in _ARRAYS})
+            digests[_STATE] = _sha256_file(tmp / _STATE)
+            vocab.save(tmp / _VOCAB)
+            digests[_VOCAB] = _sha256_file(tmp / _VOCAB)
+            doc = {"config": config.to_dict(), "state": meta,
+                   "corpus": {"tokens_sha256": fingerprint}, "files": digests}
+            text = json.dumps(doc, indent=1).encode("utf-8")
+            with open(tmp / META, "wb") as fh:
+                fh.write(text)
+            fsync_tree(tmp)
+            os.replace(tmp, final)
+            fsync_directory(path)
+            manifest = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "current": name,
+                        "meta_sha256": hashlib.sha256(text).hexdigest(),
+                        "epoch": meta.get("epoch"), "epochs": config.epochs,
+                        "in_epoch": meta.get("in_epoch")}
+            with atomic_write(path / MANIFEST, "w", encoding="utf-8") as fh:
+                json.dump(manifest, fh, indent=1)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        # The manifest decides: the new version stays only if the switch happened.
+        with contextlib.suppress(ModelFormatError, OSError):
+            now = _read_manifest(path)
+            if now is None or now.get("current") != name:
+                shutil.rmtree(final, ignore_errors=True)
+        raise
+    _remove_unreferenced(path, name)
     return path
 
 
+def check_location(path: PathLike, *, overwrite: bool = False,
+                   resuming: bool = False) -> Optional[Dict[str, Any]]:
+    """Check, without changing anything, that a run may write checkpoints to ``path``; return
+    the manifest of the checkpoint already there (None when there is none).
+
+    Raises the errors of :class:`CheckpointDir` (a missing parent, a path under a file, a
+    read-only location, a directory that is not a checkpoint's, an interrupted run's checkpoint
+    without ``resuming`` or ``overwrite``).
+    """
+    p = Path(path)
+    if not os.path.lexists(p):
+        try:
+            check_writable_destination(p)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"the checkpoint's directory does not exist: "
+                                    f"{p.parent}") from None
+        except NotADirectoryError as exc:
+            raise NotADirectoryError(f"cannot create the checkpoint {p}: "
+                                     f"{str(exc).split(': ', 1)[-1]}") from None
+        except PermissionError:
+            raise PermissionError(f"cannot create the checkpoint {p}: {p.parent} is not "
+                                  f"writable") from None
+        return None
+    if not p.is_dir():
+        raise FileExistsError(f"checkpoint path exists and is not a directory: {p}")
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise PermissionError(f"checkpoint directory is not writable: {p}")
+    try:
+        manifest = _read_manifest(p)
+    except ModelFormatError:
+        if not overwrite:
+            raise
+        manifest = None  # a damaged checkpoint that is to be overwritten anyway
+    if manifest is not None and not resuming and not overwrite:
+        raise CheckpointExists(p, describe(p))
+    for entry in os.scandir(p):
+        if (entry.name == LOCK_FILE or _VERSION_DIR.match(entry.name)
+                or entry.name.startswith(".")):
+            continue
+        if entry.name in _DATA_FILES + (MANIFEST,) and (manifest is not None or overwrite):
+            continue
+        raise FileExistsError(f"{p} exists and is not a checkpoint directory (it holds "
+                              f"{entry.name!r}); choose another checkpoint directory")
+    return manifest
+
+
+def remove_checkpoint(path: PathLike) -> None:
+    """Delete a checkpoint directory for good (once the run's output is durably written).
+
+    The manifest goes first, so a crash half way leaves a directory without a checkpoint (which
+    the next run reuses or removes), never a manifest naming half-deleted files.
+    """
+    p = Path(path)
+    with contextlib.suppress(FileNotFoundError):
+        (p / MANIFEST).unlink()
+        fsync_directory(p)
+    shutil.rmtree(p, ignore_errors=True)
+    fsync_directory(p.parent if str(p.parent) else ".")
+
+
+class CheckpointDir:
+    """The checkpoint directory of a run: checked, created and locked before training starts.
+
+    Parameters
+    ----------
+    path : path
+        The directory.
+    overwrite : bool
+        Allow replacing the checkpoint of another (interrupted) run in ``path``.
+    resuming : bool
+        ``path`` is the checkpoint this run resumes from.
+
+    Raises (from :meth:`open`)
+    ------
+    FileNotFoundError, NotADirectoryError, PermissionError
+        ``path`` cannot be created or written (missing parent, under a file, read-only).
+    FileExistsError
+        ``path`` is a file, or a directory holding other things than a checkpoint.
+    CheckpointExists
+        ``path`` holds an interrupted run's checkpoint and neither ``resuming`` nor
+        ``overwrite`` is given.
+    CheckpointBusy
+        Another running fastw2v process writes ``path``.
+    """
+
+    def __init__(self, path: PathLike, *, overwrite: bool = False, resuming: bool = False):
+        self.path = Path(path)
+        self.overwrite, self.resuming = overwrite, resuming
+        self._lock_fd: Optional[int] = None
+        self._created = False
+        self.saved: Optional[Dict[str, Any]] = None  # the state of the last checkpoint written
+
+    def open(self) -> "CheckpointDir":
+        p = self.path
+        manifest = check_location(p, overwrite=self.overwrite, resuming=self.resuming)
+        if not os.path.lexists(p):
+            p.mkdir()
+            self._created = True
+        self._lock()
+        try:
+            remove_stale_temporaries(p)
+            manifest = check_location(p, overwrite=self.overwrite, resuming=self.resuming)
+            # Versions a crash left unreferenced go now, but only beside an intact current
+            # one: with a missing or damaged manifest nothing is removed (the next checkpoint
+            # this run writes replaces them all).
+            if (manifest is not None and manifest.get("version") == FORMAT_VERSION
+                    and (p / manifest["current"] / META).is_file()):
+                _remove_unreferenced(p, manifest["current"])
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _lock(self) -> None:
+        if fcntl is None:  # pragma: no cover
+            return
+        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                owner = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            finally:
+                os.close(fd)
+            raise CheckpointBusy(f"checkpoint directory {self.path} is in use by another "
+                                 f"fastw2v run (PID {owner}); wait for it or choose another "
+                                 f"checkpoint directory") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        self._lock_fd = fd
+
+    def has_checkpoint(self) -> bool:
+        return (self.path / MANIFEST).exists()
+
+    def save(self, **kwargs) -> Path:
+        """:func:`save_checkpoint` into this directory; remembers what was saved."""
+        path = save_checkpoint(self.path, **kwargs)
+        self.saved = dict(kwargs["meta"])
+        return path
+
+    def close(self) -> None:
+        """Release the lock; a directory this run created and never wrote a checkpoint to is
+        removed again."""
+        if self._lock_fd is not None:
+            if self._created and not self.has_checkpoint():
+                with contextlib.suppress(OSError):
+                    (self.path / LOCK_FILE).unlink()
+                with contextlib.suppress(OSError):
+                    self.path.rmdir()
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def remove(self) -> None:
+        """Delete the checkpoint (the run is complete)."""
+        remove_checkpoint(self.path)
+        self.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and checking
+# --------------------------------------------------------------------------------------------
+
+def _read_meta(where: Path, manifest: Dict[str, Any]) -> Dict[str, Any]:
+    mf = where / META
+    try:
+        raw = mf.read_bytes()
+    except OSError as exc:
+        raise _bad(mf, f"cannot be read ({exc.strerror or exc})") from None
+    if hashlib.sha256(raw).hexdigest() != manifest["meta_sha256"]:
+        raise _bad(mf, f"its checksum does not match the one in {MANIFEST} (the file was "
+                       f"changed or damaged)")
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
+        raise _bad(mf, f"not readable JSON ({exc})") from None
+    if not isinstance(doc, dict) or set(doc) != {"config", "state", "corpus", "files"}:
+        raise _bad(mf, "expected an object with 'config', 'state', 'corpus' and 'files'")
+    if not isinstance(doc["files"], dict) or set(doc["files"]) != set(_DATA_FILES) or not all(
+            isinstance(v, str) and _SHA256.match(v) for v in doc["files"].values()):
+        raise _bad(mf, f"'files' must give the SHA-256 of {', '.join(_DATA_FILES)}")
+    corpus = doc["corpus"]
+    if not isinstance(corpus, dict) or set(corpus) != {"tokens_sha256"} or not (
+            corpus["tokens_sha256"] is None or (isinstance(corpus["tokens_sha256"], str)
+                                                and _SHA256.match(corpus["tokens_sha256"]))):
+        raise _bad(mf, "'corpus' must hold the token stream's SHA-256 ('tokens_sha256')")
+    return doc
+
+
+def _check_config(where: Path, raw: Any) -> TrainConfig:
+    if not isinstance(raw, dict):
+        raise _bad(where, "'config' must be an object")
+    try:
+        return TrainConfig.from_dict(raw)
+    except (TypeError, ValueError) as exc:
+        raise _bad(where, f"bad training parameters: {exc}") from None
+
+
+_STATE_KEYS = {"epoch", "in_epoch", "epoch_base", "epoch_seconds", "elapsed", "history",
+               "n_tokens", "raw_tokens_per_epoch"}
+_EPOCH_INTS = ("epoch", "words", "words_kept", "examples")
+_EPOCH_FLOATS = ("loss", "seconds", "alpha", "eval_loss")
+
+
+def _check_state(where: Path, st: Any, config: TrainConfig) -> Dict[str, Any]:
+    """The run's scalars: exact keys, types and ranges (see :meth:`Trainer.state_meta`)."""
+    if not isinstance(st, dict):
+        raise _bad(where, "the training state must be an object")
+    if set(st) != _STATE_KEYS:
+        missing, extra = sorted(_STATE_KEYS - set(st)), sorted(set(st) - _STATE_KEYS)
+        raise _bad(where, f"training state: missing {missing}, unexpected {extra}")
+    epoch = st["epoch"]
+    if not _is_int(epoch) or not 0 <= epoch <= config.epochs:
+        raise _bad(where, f"'epoch' must be an integer in [0, {config.epochs}], got {epoch!r}")
+    if not isinstance(st["in_epoch"], bool) or (st["in_epoch"] and epoch == config.epochs):
+        raise _bad(where, f"'in_epoch' must be true or false (false once all epochs are done), "
+                          f"got {st['in_epoch']!r}")
+    base = st["epoch_base"]
+    if (not isinstance(base, list) or len(base) != STATS_WIDTH + 1
+            or not all(_is_number(x) and math.isfinite(x) and x >= 0 for x in base)):
+        raise _bad(where, f"'epoch_base' must be {STATS_WIDTH + 1} finite numbers >= 0")
+    for key in ("epoch_seconds", "elapsed"):
+        if not _is_number(st[key]) or not math.isfinite(st[key]) or st[key] < 0:
+            raise _bad(where, f"{key!r} must be a finite number >= 0, got {st[key]!r}")
+    if not _is_int(st["n_tokens"]) or st["n_tokens"] < 1:
+        raise _bad(where, f"'n_tokens' must be a positive integer, got {st['n_tokens']!r}")
+    if not _is_int(st["raw_tokens_per_epoch"]) or st["raw_tokens_per_epoch"] < 0:
+        raise _bad(where, f"'raw_tokens_per_epoch' must be an integer >= 0, got "
+                          f"{st['raw_tokens_per_epoch']!r}")
+    history = st["history"]
+    names = {f.name for f in fields(EpochStats)}
+    if not isinstance(history, list) or len(history) != epoch:
+        raise _bad(where, f"'history' must list the {epoch} finished epoch(s)")
+    for i, e in enumerate(history):
+        ok = isinstance(e, dict) and set(e) == names and e.get("epoch") == i + 1
+        ok = ok and all(_is_int(e[k]) and e[k] >= 0 for k in _EPOCH_INTS)
+        ok = ok and all(_is_number(e[k]) for k in _EPOCH_FLOATS)
+        if not ok:
+            raise _bad(where, f"'history' entry {i + 1} is not the statistics of epoch {i + 1}")
+    return st
+
+
+def _npy_header(path: Path):
+    with open(path, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        return shape, fortran, dtype, fh.tell()
+
+
+def _load_weights(path: Path, shape) -> np.ndarray:
+    """Memory-map a weight file after checking its header, size and values."""
+    try:
+        got, fortran, dtype, offset = _npy_header(path)
+    except Exception as exc:  # numpy's header parser raises many kinds  # noqa: BLE001
+        raise _bad(path, f"not a readable .npy file ({exc})") from None
+    if dtype != np.float32 or tuple(got) != tuple(shape) or fortran:
+        raise _bad(path, f"holds {dtype}{tuple(got)}, expected float32{tuple(shape)}")
+    need = offset + int(np.prod(shape)) * 4
+    size = path.stat().st_size
+    if size != need:
+        raise _bad(path, f"is {size} bytes long, expected {need} (truncated?)")
+    w = np.load(path, mmap_mode="r", allow_pickle=False)
+    rows = max(1, _CHUNK_BYTES // max(1, 4 * shape[1]))
+    for r in range(0, shape[0], rows):
+        block = w[r:r + rows]
+        if not np.isfinite(block).all():
+            bad = r + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+            raise _bad(path, f"the weights hold NaN or infinite values (row {bad}); the file is "
+                             f"damaged")
+    return w
+
+
+def _load_state_arrays(path: Path, config: TrainConfig, n_words: int,
+                       n_tokens: int) -> Dict[str, np.ndarray]:
+    n = config.workers
+    buflen = block_buffer_size(config.window)
+    expected = {"progress": (np.int64, (n * PROGRESS_STRIDE,)),
+                "stats": (np.float64, (n, STATS_WIDTH)),
+                "rng_states": (np.uint64, (n, 1)),
+                "cursors": (np.int64, (n, CURSOR_SIZE)),
+                "buffers": (np.int32, (n, buflen))}
+    arrays: Dict[str, np.ndarray] = {}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if sorted(z.files) != sorted(_ARRAYS):
+                raise _bad(path, f"holds arrays {sorted(z.files)}, expected {sorted(_ARRAYS)}")
+            for name, (dtype, shape) in expected.items():
+                size = z.zip.getinfo(name + ".npy").file_size
+                if size > int(np.prod(shape)) * np.dtype(dtype).itemsize + _NPY_HEADER_SLACK:
+                    raise _bad(path, f"array {name!r} is {size} bytes, far more than "
+                                     f"{np.dtype(dtype).name}{shape} needs")
+                a = z[name]
+                if a.dtype != dtype or a.shape != shape:
+                    raise _bad(path, f"array {name!r} is {a.dtype}{a.shape}, expected "
+                                     f"{np.dtype(dtype).name}{shape} (config: workers={n}, "
+                                     f"window={config.window})")
+                arrays[name] = a
+    except ModelFormatError:
+        raise
+    except Exception as exc:  # BadZipFile, zlib.error, EOFError, ValueError...  # noqa: BLE001
+        raise _bad(path, f"not a readable .npz file ({type(exc).__name__}: {exc})") from None
+    if (arrays["progress"] < 0).any():
+        raise _bad(path, "'progress' holds negative word counts")
+    if not np.isfinite(arrays["stats"]).all() or (arrays["stats"] < 0).any():
+        raise _bad(path, "'stats' holds negative, NaN or infinite values")
+    if (arrays["rng_states"] == 0).any():
+        raise _bad(path, "'rng_states' holds a zero random-number state")
+    buffers = arrays["buffers"]
+    if buffers.size and (buffers.min() < 0 or buffers.max() >= n_words):
+        raise _bad(path, f"'buffers' holds word ids outside [0, {n_words}) (min "
+                         f"{int(buffers.min())}, max {int(buffers.max())})")
+    for t, ((start, end), cur) in enumerate(zip(shard_bounds(n_tokens, n),
+                                                arrays["cursors"].tolist())):
+        pos, fill, first = cur[CURSOR_POS], cur[CURSOR_FILL], cur[CURSOR_FIRST]
+        if pos != -1 and not start <= pos <= end:
+            raise _bad(path, f"thread {t}'s cursor position {pos} is outside its shard "
+                             f"[{start}, {end}] of the {n_tokens}-token stream")
+        if not 0 <= first <= fill <= buflen:
+            raise _bad(path, f"thread {t}'s cursor (fill {fill}, first {first}) is outside its "
+                             f"block buffer of {buflen} ids")
+    return arrays
+
+
 def load_checkpoint(path: PathLike) -> Checkpoint:
-    """Read a checkpoint written by :func:`save_checkpoint`.
+    """Read and check a checkpoint written by :func:`save_checkpoint` (or a version 1 one).
 
     Raises
     ------
     FileNotFoundError
         ``path`` does not exist.
     ModelFormatError
-        ``path`` is not a complete, readable fastw2v checkpoint.
+        ``path`` is not a complete, intact fastw2v checkpoint; the message names the damaged
+        file and what is wrong with it.
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"checkpoint not found: {path}")
+    if not path.is_dir():
+        raise ModelFormatError(f"{path} is not a checkpoint directory")
+    manifest = _read_manifest(path)
+    if manifest is None:
+        raise ModelFormatError(f"{path} holds no complete checkpoint (no {MANIFEST}: the run "
+                               f"stopped before its first checkpoint, or this is not one)")
+    if manifest["version"] == FORMAT_VERSION:
+        where = path / manifest["current"]
+        if not where.is_dir():
+            raise _bad(path / MANIFEST, f"names {manifest['current']!r}, which is missing")
+        doc = _read_meta(where, manifest)
+        for name, digest in doc["files"].items():
+            f = where / name
+            try:
+                ok = _sha256_file(f) == digest
+            except OSError as exc:
+                raise _bad(f, f"cannot be read ({exc.strerror or exc})") from None
+            if not ok:
+                raise _bad(f, f"its checksum does not match the one in {META} (the file was "
+                              f"changed or damaged)")
+        config = _check_config(where / META, doc["config"])
+        state = _check_state(where / META, doc["state"], config)
+        fingerprint = doc["corpus"]["tokens_sha256"]
+    else:  # version 1: the files directly in the directory, the state in the manifest
+        where = path
+        doc = dict(manifest)
+        doc.pop("format"), doc.pop("version")
+        config = _check_config(path / MANIFEST, doc.pop("config", None))
+        state = _check_state(path / MANIFEST, doc, config)
+        fingerprint = None
+        logger.warning("%s is a checkpoint of an older fastw2v: the corpus is checked by its "
+                       "vocabulary and length only", path)
+    for name in _DATA_FILES:
+        if not (where / name).is_file():
+            raise _bad(where / name, "missing")
     try:
-        doc = json.loads((path / "checkpoint.json").read_text())
-        if doc.get("format") != FORMAT_NAME:
-            raise ModelFormatError(f"{path} is not a fastw2v checkpoint")
-        if doc.get("version") != FORMAT_VERSION:
-            raise ModelFormatError(f"{path}: checkpoint version {doc.get('version')} is not "
-                                   f"supported (this fastw2v reads version {FORMAT_VERSION})")
-        config = TrainConfig.from_dict(doc.pop("config"))
-        syn0 = np.load(path / "syn0.npy", allow_pickle=False)
-        syn1 = np.load(path / "syn1.npy", allow_pickle=False)
-        with np.load(path / "state.npz", allow_pickle=False) as z:
-            arrays = {k: z[k] for k in _ARRAYS}
-        vocab = Vocab.load(path / "vocab.tsv")
-    except ModelFormatError:
-        raise
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ModelFormatError(f"corrupt or incomplete checkpoint {path}: {exc}") from exc
-    if syn0.shape != syn1.shape or syn0.shape[0] != len(vocab) or syn0.dtype != np.float32:
-        raise ModelFormatError(f"corrupt checkpoint {path}: weights {syn0.shape}/{syn1.shape} do "
-                               f"not match a vocabulary of {len(vocab)} words")
-    return Checkpoint(config=config, vocab=vocab, syn0=syn0, syn1=syn1, arrays=arrays, meta=doc)
+        vocab = Vocab.load(where / _VOCAB)
+    except (OSError, ValueError) as exc:
+        raise _bad(where / _VOCAB, str(exc)) from None
+    shape = (len(vocab), padded_width(config.dim))
+    syn0 = _load_weights(where / "syn0.npy", shape)
+    syn1 = _load_weights(where / "syn1.npy", shape)
+    arrays = _load_state_arrays(where / _STATE, config, len(vocab), state["n_tokens"])
+    return Checkpoint(config=config, vocab=vocab, syn0=syn0, syn1=syn1, arrays=arrays,
+                      meta=state, fingerprint=fingerprint, where=where)

@@ -8,83 +8,128 @@ rise in the last epochs although the vectors keep improving (measured on wiki100
 the same, e.g. gensim issues #2709 and #2922).
 
 So fastw2v also reports an **evaluation loss**: the same negative-sampling objective, with the exact
-sigmoid, on a fixed probe of ``PROBE_CENTERS`` center words drawn once from the token stream, with
-their full windows (within the sentence) and ``negative`` negatives each, drawn once. It changes no
-weight and draws from its own seeded NumPy generator, so training stays bit-for-bit the same. It
-is comparable from epoch to epoch and decreases as the model fits the corpus.
+sigmoid, on a fixed probe of center words drawn once from the token stream, with their full
+windows (within the sentence) and ``negative`` negatives each, drawn once. It changes no weight and
+draws from its own seeded NumPy generator, so training stays bit-for-bit the same. It is comparable
+from epoch to epoch and decreases as the model fits the corpus.
 
-Runs once per epoch in vectorized NumPy (a few milliseconds), outside the kernels.
+Bounded cost
+------------
+The probe holds at most :data:`PROBE_CENTERS` centers, at most :data:`PROBE_MAX_IDS` word ids in
+all (so about 2 MB whatever ``window`` and ``negative``), and at most one center per
+:data:`PROBE_SHARE` words an epoch keeps after subsampling (:func:`probe_centers`). It is scored by
+a nogil kernel (:func:`fastw2v.kernels.probe.probe_loss_sums`) that reads the weights in place, so
+scoring allocates nothing that grows with ``dim`` or the probe, and costs well under 1% of an
+epoch (``benchmarks/evalloss_cost.py``). ``eval_loss=False`` (``--no-eval-loss``) turns it off.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
-#: Center words in the probe: ~20k windows give a loss with a standard error well below the
-#: epoch-to-epoch changes (~1e-3 against ~5e-2 on wiki100m) in a few milliseconds.
+from ..kernels.probe import probe_loss_sums
+from ..kernels.state import Probe, as_weights, make_probe_arrays
+
+#: Most center words in the probe: ~20k windows give a loss with a standard error well below the
+#: epoch-to-epoch changes (~1e-3 against ~5e-2 on wiki100m).
 PROBE_CENTERS = 20_000
+
+#: Most word ids the probe holds (contexts, centers and negatives): 2**19 int32 ids = 2 MiB, so
+#: its memory does not grow with ``window`` or ``negative`` (window 1000 keeps ~260 centers).
+PROBE_MAX_IDS = 1 << 19
+
+#: At most one probe center per this many words kept in an epoch. Scoring a center costs about
+#: as much arithmetic as training one to two centers (one dot product per target instead of a
+#: dot product and two updates, but over the full window instead of the shrunk one), so scoring
+#: costs well under 1% of an epoch on as many threads (measured: 0.3-0.7% for skip-gram and
+#: CBOW, benchmarks/evalloss_cost.py), and the standard error of the loss stays far below its
+#: epoch-to-epoch changes once a corpus has a few million words.
+PROBE_SHARE = 400
+
+#: Fewest centers of a probe that has any: a tiny corpus still gets an (imprecise) loss.
+PROBE_MIN_CENTERS = 10
+
+#: Center ids handled per step while the probe is built: bounds its temporaries (a few MB).
+_BUILD_IDS = 1 << 16
 
 #: Offset of the probe's generator seed from the training seed, so it never replays a training
 #: stream.
 _SEED_OFFSET = 0x5EED
 
+#: A probe is the kernels' :class:`~fastw2v.kernels.state.Probe` (``centers``, ``contexts``,
+#: ``negatives``).
+LossProbe = Probe
 
-@dataclass
-class LossProbe:
-    """Fixed examples: ``centers`` (N,), ``contexts`` (N, 2W; -1 = none), ``negatives`` (N, K)."""
 
-    centers: np.ndarray
-    contexts: np.ndarray
-    negatives: np.ndarray
+def probe_centers(words_kept: float, window: int, negative: int) -> int:
+    """How many centers the probe of a run gets (see "Bounded cost" above)."""
+    by_ids = PROBE_MAX_IDS // (2 * window + negative + 1)
+    by_epoch = max(PROBE_MIN_CENTERS, int(words_kept) // PROBE_SHARE)
+    return max(0, min(PROBE_CENTERS, by_ids, by_epoch))
 
 
 def make_probe(tokens: np.ndarray, ns_probabilities: np.ndarray, window: int, negative: int,
-               seed: int, n_centers: int = PROBE_CENTERS) -> LossProbe:
-    """Draw the probe: centers at random stream positions, their windows cut at sentence ends."""
+               seed: int, n_centers: int = PROBE_CENTERS) -> Probe:
+    """Draw the probe: centers at random stream positions, their windows cut at sentence ends.
+
+    ``n_centers`` is capped so that the probe holds at most :data:`PROBE_MAX_IDS` ids; centers
+    that are sentence markers or have no context are dropped, so it may hold fewer.
+    """
+    n_words = len(ns_probabilities)
+    n_centers = max(0, min(int(n_centers), PROBE_MAX_IDS // (2 * window + negative + 1)))
     rng = np.random.Generator(np.random.PCG64(seed + _SEED_OFFSET))
     n = len(tokens)
-    pos = np.sort(rng.integers(0, n, size=n_centers)) if n else np.zeros(0, np.int64)
-    centers = np.asarray(tokens[pos], dtype=np.int64) if n else np.zeros(0, np.int64)
-    keep = centers >= 0
-    pos, centers = pos[keep], centers[keep]
+    pos_all = np.sort(rng.integers(0, n, size=n_centers)) if n else np.zeros(0, np.int64)
     offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
-    idx = pos[:, None] + offsets[None, :]
-    inside = (idx >= 0) & (idx < n)
-    ctx = np.full(idx.shape, -1, dtype=np.int64)
-    ctx[inside] = np.asarray(tokens[idx[inside]])
-    # Cut each side at the first sentence marker (walking away from the center).
-    left = ctx[:, :window][:, ::-1]
-    left = np.where(np.cumsum(left < 0, axis=1) > 0, -1, left)[:, ::-1]
-    right = ctx[:, window:]
-    right = np.where(np.cumsum(right < 0, axis=1) > 0, -1, right)
-    ctx = np.concatenate([left, right], axis=1)
-    has_context = (ctx >= 0).any(axis=1)
-    centers, ctx = centers[has_context], ctx[has_context]
-    negatives = rng.choice(len(ns_probabilities), size=(len(centers), negative),
-                           p=ns_probabilities)
-    return LossProbe(centers=centers, contexts=ctx, negatives=negatives)
+    step = max(1, _BUILD_IDS // (2 * window))
+    centers_parts, ctx_parts = [], []
+    for s in range(0, len(pos_all), step):
+        pos = pos_all[s:s + step]
+        centers = np.asarray(tokens[pos], dtype=np.int32)
+        keep = centers >= 0
+        pos, centers = pos[keep], centers[keep]
+        idx = pos[:, None] + offsets[None, :]
+        inside = (idx >= 0) & (idx < n)
+        ctx = np.full(idx.shape, -1, dtype=np.int32)
+        ctx[inside] = np.asarray(tokens[idx[inside]])
+        # Cut each side at the first sentence marker (walking away from the center).
+        left = ctx[:, :window][:, ::-1]
+        left = np.where(np.cumsum(left < 0, axis=1) > 0, -1, left)[:, ::-1]
+        right = ctx[:, window:]
+        right = np.where(np.cumsum(right < 0, axis=1) > 0, -1, right)
+        ctx = np.concatenate([left, right], axis=1)
+        has_context = (ctx >= 0).any(axis=1)
+        centers_parts.append(centers[has_context])
+        ctx_parts.append(ctx[has_context])
+    centers = np.concatenate(centers_parts) if centers_parts else np.zeros(0, np.int32)
+    ctx = (np.concatenate(ctx_parts) if ctx_parts
+           else np.zeros((0, 2 * window), np.int32))
+    negatives = rng.choice(n_words, size=(len(centers), negative), p=ns_probabilities)
+    return make_probe_arrays(centers, ctx, negatives, n_words)
 
 
-def probe_loss(probe: LossProbe, syn0: np.ndarray, syn1: np.ndarray, dim: int, sg: bool) -> float:
+def probe_loss(probe: Probe, syn0: np.ndarray, syn1: np.ndarray, dim: int, sg: bool,
+               pool: Optional[object] = None, parts: int = 1) -> float:
     """Mean negative-sampling loss per example on the probe (exact sigmoid, float64).
 
     Skip-gram: every (context, center) pair of the probe is an example. CBOW: every center word,
-    with the mean of its context vectors as the hidden vector.
+    with the mean of its context vectors as the hidden vector. With a thread ``pool`` (an
+    executor) the probe is split into ``parts`` pieces scored in parallel.
     """
-    if len(probe.centers) == 0:
+    n = len(probe.centers)
+    if n == 0:
         return float("nan")
-    mask = probe.contexts >= 0
-    ctx = np.where(mask, probe.contexts, 0)
-    h = syn0[ctx, :dim].astype(np.float64)                      # (N, 2W, D)
-    out_pos = syn1[probe.centers, :dim].astype(np.float64)      # (N, D)
-    out_neg = syn1[probe.negatives, :dim].astype(np.float64)    # (N, K, D)
-    if sg:
-        pos = np.einsum("nwd,nd->nw", h, out_pos)
-        neg = np.einsum("nwd,nkd->nwk", h, out_neg)
-        loss = np.logaddexp(0.0, -pos) + np.logaddexp(0.0, neg).sum(axis=2)
-        return float(loss[mask].mean())
-    hidden = (h * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1)[:, None]
-    pos = np.einsum("nd,nd->n", hidden, out_pos)
-    neg = np.einsum("nd,nkd->nk", hidden, out_neg)
-    return float((np.logaddexp(0.0, -pos) + np.logaddexp(0.0, neg).sum(axis=1)).mean())
+    weights = as_weights(syn0, syn1)
+    edges = np.linspace(0, n, max(1, min(parts, n)) + 1).astype(np.int64)
+    pieces = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
+
+    def score(bounds):
+        return probe_loss_sums(weights, probe, np.int64(dim), bool(sg), np.int64(bounds[0]),
+                               np.int64(bounds[1]))
+
+    results = list(pool.map(score, pieces)) if pool is not None and len(pieces) > 1 \
+        else [score(p) for p in pieces]
+    total = sum(r[0] for r in results)
+    count = sum(r[1] for r in results)
+    return float(total / count) if count else float("nan")

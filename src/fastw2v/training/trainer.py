@@ -29,6 +29,7 @@ from ..kernels.driver import model_code, train_shard
 from ..kernels.state import (CURSOR_POS, CURSOR_SIZE, allocate_thread_state, make_params,
                              make_shared, make_tables, make_weights, token_stream)
 from ..base.progress import ProgressArg, Stage, as_progress
+from ..base.signals import critical, interrupt_signal, signal_name
 from ..base.text import count
 
 logger = logging.getLogger("fastw2v")
@@ -43,11 +44,26 @@ class TrainingDiverged(HintedError, RuntimeError):
 
 
 class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C stopped training; ``checkpoint`` is where the state was saved for ``resume``."""
+    """A signal (Ctrl-C, SIGTERM, SIGHUP) stopped training.
 
-    def __init__(self, checkpoint):
-        super().__init__(f"training interrupted; checkpoint written to {checkpoint}")
-        self.checkpoint = checkpoint
+    Attributes
+    ----------
+    checkpoint : path or None
+        The checkpoint to ``resume`` from: the one just written (``saved``), or the previous one
+        when the new one could not be written; None when there is none.
+    saved : bool
+        Whether the checkpoint holds the state at the interruption.
+    signum : int
+        The signal (``signal.SIGINT`` for Ctrl-C).
+    note : str
+        What happened to the checkpoint, when it is not simply "written".
+    """
+
+    def __init__(self, checkpoint, saved: bool = True, signum: int = 2, note: str = ""):
+        self.checkpoint, self.saved, self.signum, self.note = checkpoint, saved, signum, note
+        what = (f"checkpoint written to {checkpoint}" if saved else
+                note or "no checkpoint was written")
+        super().__init__(f"training interrupted by {signal_name(signum)}; {what}")
 
 
 @dataclass
@@ -105,10 +121,12 @@ class Trainer:
         Vocabulary counts, indexed by word id, sorted descending.
     raw_tokens_per_epoch : int
         Whitespace tokens in the corpus file including out-of-vocabulary ones, for raw words/s.
+    eval_loss : bool
+        Compute the evaluation loss (:mod:`fastw2v.training.evalloss`) at every epoch's end.
     """
 
     def __init__(self, config: TrainConfig, tokens: np.ndarray, counts: np.ndarray,
-                 raw_tokens_per_epoch: Optional[int] = None):
+                 raw_tokens_per_epoch: Optional[int] = None, eval_loss: bool = True):
         self.config = config
         self.tokens = token_stream(tokens)  # read-only view, no copy
         self.n_words = int(len(counts))
@@ -119,15 +137,20 @@ class Trainer:
 
         self.weights = make_weights(self.n_words, config.dim, config.seed)
         self.tables = make_tables(counts, config.sample, config.ns_exponent)
-        ns_weights = tables.negative_weights(counts, config.ns_exponent)
-        self.loss_probe = evalloss.make_probe(tokens, ns_weights / ns_weights.sum(),
-                                              config.window, config.negative, config.seed)
+        self.loss_probe = None
+        if eval_loss:
+            ns_weights = tables.negative_weights(counts, config.ns_exponent)
+            kept = float(np.dot(np.asarray(counts, dtype=np.float64),
+                                np.minimum(self.tables.keep_threshold, 1 << 32) / 2.0**32))
+            self.loss_probe = evalloss.make_probe(
+                tokens, ns_weights / ns_weights.sum(), config.window, config.negative,
+                config.seed, evalloss.probe_centers(kept, config.window, config.negative))
         self.params = make_params(model_code(config.sg, config.shared_negatives), config.window,
                                   config.negative, config.alpha, config.min_alpha,
                                   self.total_words)
 
         n = config.workers
-        self.shards = _shard_bounds(len(tokens), n)
+        self.shards = shard_bounds(len(tokens), n)
         self.shared = make_shared(n)
         width = self.syn0.shape[1]  # dim padded, see tables.ROW_ALIGN_FLOATS
         self.threads = [allocate_thread_state(t, self.params, width, config.seed)
@@ -139,6 +162,7 @@ class Trainer:
         self.epoch_seconds = 0.0          # time spent in the current epoch so far
         self.elapsed = 0.0                # training time of the whole run so far
         self.history: List[EpochStats] = []
+        self._pool: Optional[ThreadPoolExecutor] = None
 
     # -- one thread's work -------------------------------------------------------------------
     def _run_shard(self, t: int) -> None:
@@ -197,11 +221,12 @@ class Trainer:
         callbacks : sequence
             Objects with optional ``on_epoch_end(epoch, stats)`` and ``on_train_end(stats)``.
         checkpoint : callable, optional
-            ``checkpoint(trainer)`` writes a checkpoint; called at every epoch end, every
-            ``checkpoint_every`` minutes, and after Ctrl-C (then :class:`TrainingInterrupted` is
-            raised with its return value).
+            ``checkpoint(trainer, interrupt)`` writes a checkpoint; called with ``interrupt=None``
+            at every epoch end and every ``checkpoint_every`` minutes, and with the
+            ``KeyboardInterrupt`` when a signal stops training: it must then raise
+            :class:`TrainingInterrupted` saying what became of the checkpoint.
 
-        Worker exceptions are re-raised here; on Ctrl-C the workers stop within one block.
+        Worker exceptions are re-raised here; on a signal the workers stop within one block.
         """
         c = self.config
         period = checkpoint_every * 60.0 if checkpoint and checkpoint_every else None
@@ -215,6 +240,7 @@ class Trainer:
         try:
             with ThreadPoolExecutor(max_workers=c.workers,
                                     thread_name_prefix="fastw2v-worker") as pool:
+                self._pool = pool  # also scores the evaluation loss in parallel
                 while self.epoch < c.epochs:
                     if not self.in_epoch:
                         self._start_epoch()
@@ -232,19 +258,22 @@ class Trainer:
                         if finished:
                             break
                         self._check_finite()
-                        checkpoint(self)
+                        checkpoint(self, None)
                     self._end_epoch(callbacks)
                     if checkpoint:
-                        checkpoint(self)
-        except KeyboardInterrupt:
+                        checkpoint(self, None)
+        except KeyboardInterrupt as exc:
             line.abandon()
             if checkpoint is None:
                 raise
             self._check_finite()
-            raise TrainingInterrupted(checkpoint(self)) from None
+            checkpoint(self, exc)
+            raise TrainingInterrupted(None, saved=False, signum=interrupt_signal(exc)) from None
         except BaseException:
             line.abandon()
             raise
+        finally:
+            self._pool = None
         result = self.summary()
         self._show(line)
         line.finish(rate=result.raw_words_per_sec, seconds=result.seconds)
@@ -260,12 +289,14 @@ class Trainer:
                           raw_words=self.raw_tokens_per_epoch * len(self.history))
 
     def _start_epoch(self) -> None:
-        for th in self.threads:
-            th.cursor[CURSOR_POS] = -1
-        self.epoch_base[:STATS_WIDTH] = self.stats.sum(axis=0)
-        self.epoch_base[STATS_WIDTH] = self.words_done()
-        self.epoch_seconds = 0.0
-        self.in_epoch = True
+        # A signal must not land between these updates: a checkpoint would hold half of them.
+        with critical("starting an epoch"):
+            for th in self.threads:
+                th.cursor[CURSOR_POS] = -1
+            self.epoch_base[:STATS_WIDTH] = self.stats.sum(axis=0)
+            self.epoch_base[STATS_WIDTH] = self.words_done()
+            self.epoch_seconds = 0.0
+            self.in_epoch = True
 
     def _end_epoch(self, callbacks) -> None:
         c = self.config
@@ -278,10 +309,13 @@ class Trainer:
                         seconds=self.epoch_seconds, alpha=self.current_alpha(),
                         raw_words=self.raw_tokens_per_epoch)
         self._check_finite()
-        es.eval_loss = evalloss.probe_loss(self.loss_probe, self.syn0, self.syn1, c.dim, c.sg)
-        self.history.append(es)
-        self.epoch += 1
-        self.in_epoch = False
+        if self.loss_probe is not None:
+            es.eval_loss = evalloss.probe_loss(self.loss_probe, self.syn0, self.syn1, c.dim, c.sg,
+                                               pool=self._pool, parts=c.workers)
+        with critical("ending an epoch"):  # the three updates go into a checkpoint together
+            self.history.append(es)
+            self.epoch += 1
+            self.in_epoch = False
         raw_rate = es.raw_words / max(es.seconds, 1e-9)
         logger.info("epoch %d/%d: %s words/s, training loss %.4f, evaluation loss %.4f, "
                     "alpha %.5f, %.1f s", es.epoch, c.epochs, f"{raw_rate:,.0f}", es.loss,
@@ -390,7 +424,7 @@ def _count_sentence_ends(tokens: np.ndarray) -> int:
                for i in range(0, len(tokens), _COUNT_CHUNK))
 
 
-def _shard_bounds(n_tokens: int, n_shards: int) -> list:
+def shard_bounds(n_tokens: int, n_shards: int) -> list:
     """Split ``range(n_tokens)`` into ``n_shards`` contiguous, nearly equal pieces.
 
     A shard boundary acts as a sentence boundary (no window crosses it); with a few shards over

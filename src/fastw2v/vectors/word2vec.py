@@ -45,8 +45,8 @@ _WHITESPACE_STR = " \t\n\r\x0b\x0c"
 _WHITESPACE_IN_WORD = re.compile(b"[\t\n\r\x0b\x0c]")
 #: Longest header line we look at before declaring the header bad.
 _MAX_HEADER_BYTES = 1024
-#: A binary row whose word has no space after it within this many bytes is reported as corrupt.
-_MAX_WORD_BYTES = 1 << 16
+#: Bytes read at a time while looking for the end of a long first word (format detection).
+_WORD_READ_BYTES = 1 << 20
 #: Largest dimension a header may declare. One row of a larger one would take 8 GiB or more, so a
 #: bigger number is a corrupt header, not a real file (and numpy could not even describe the array).
 _MAX_DIM = (1 << 31) - 1
@@ -232,6 +232,17 @@ def is_binary_word2vec(path: PathLike) -> bool:
         n, dim, start = _parse_header(path, head)
         fh.seek(start)
         sample = fh.read(min(64 + 48 * dim, _MAX_SAMPLE_BYTES))
+        # A first word longer than the sample: read on past its end, so that the row's shape
+        # (word, space, values) can be seen. Words have no length limit.
+        while sample and not _has_word_end(sample):
+            more = fh.read(_WORD_READ_BYTES)
+            if not more:
+                break
+            sample += more
+        lead = len(sample) - len(sample.lstrip(_WHITESPACE))
+        sp = sample.find(b" ", lead)
+        if sp >= 0 and len(sample) < sp + 2 + 4 * dim:  # the whole binary row, if it is one
+            sample += fh.read(sp + 2 + 4 * dim - len(sample))
         if not _looks_like_text_row(sample, dim):
             return True
         # Text, unless the row also has the exact shape of a binary row (float bytes that happen
@@ -241,43 +252,61 @@ def is_binary_word2vec(path: PathLike) -> bool:
         end = sp + 1 + 4 * dim
         if sp < 0 or end > len(sample) or sample[end:end + 1] not in (b"\n", b""):
             return False
-        return _is_exactly_binary(fh, n, dim, start)
+        return _is_exactly_binary(fh, n, dim, start) and not _is_exactly_text(fh, n, dim, start)
+
+
+def _has_word_end(sample: bytes) -> bool:
+    """Whether the first word of ``sample`` ends inside it (a space or newline after it)."""
+    body = sample.lstrip(_WHITESPACE)
+    return b" " in body or b"\n" in body
+
+
+def _is_exactly_text(fh, n: int, dim: int, start: int) -> bool:
+    """True when the file from ``start`` is exactly what the text writer makes of ``n`` rows:
+    ``n`` lines, each a word and ``dim`` numbers, every line ended by a newline, no empty line.
+
+    Decides a file that is both (1-dimensional values of four characters such as ``-inf`` or
+    ``0.25`` give text rows of a binary row's length): text. A binary file reads as such text
+    only if every one of its values has four bytes that spell a number, and its rows do not end
+    with a newline of their own (a binary row ending in newline bytes leaves an empty line).
+    """
+    fh.seek(start)
+    data = fh.read(_MAX_AMBIGUOUS_BYTES + 1)
+    if len(data) > _MAX_AMBIGUOUS_BYTES or not data.endswith(b"\n") or data.count(b"\n") != n:
+        return False
+    for line in data.split(b"\n")[:-1]:
+        parts = line.split(b" ")
+        if len(parts) != dim + 1 or not parts[0] or not all(map(_is_number, parts[1:])):
+            return False
+    return True
 
 
 def _is_exactly_binary(fh, n: int, dim: int, start: int) -> bool:
     """True when the file from ``start`` is exactly ``n`` binary rows (word, space, 4*dim bytes,
-    an optional newline) and nothing else, and is not also exactly ``n`` text rows: a file that
-    reads cleanly both ways is text, the format that is meant to be read by eye."""
+    an optional newline) and nothing else, with at least one row ended by its newline.
+
+    Only files whose first row also reads as text get here. The binary writers (fastw2v,
+    word2vec.c) end every row with a newline, while a text file whose rows happen to have the
+    length of binary rows (``0 inf``, one dimension) has none after them: that one is text.
+    """
     fh.seek(start)
     data = fh.read(_MAX_AMBIGUOUS_BYTES + 1)
     if len(data) > _MAX_AMBIGUOUS_BYTES:
         return False  # too large to walk here: read as text; pass binary=True to override
-    if _fits_text(data, n, dim):
-        return False
     pos = 0
+    ended = 0
     for _ in range(n):
         while data[pos:pos + 1] == b"\n":
             pos += 1
+            ended += 1
         sp = data.find(b" ", pos)
         if sp <= pos:
             return False
         pos = sp + 1 + 4 * dim
         if pos > len(data):
             return False
-    return data[pos:].strip(b"\n") == b""
-
-
-def _fits_text(data: bytes, n: int, dim: int) -> bool:
-    """True when ``data`` is exactly ``n`` text rows of a word and ``dim`` numbers."""
-    lines = data.split(b"\n")
-    rows = [line for line in lines if line.strip()]
-    if len(rows) != n:
-        return False
-    for line in rows:
-        parts = line.split()
-        if len(parts) != dim + 1 or not all(_is_number(p) for p in parts[1:]):
-            return False
-    return True
+    ended += data[pos:pos + 1] == b"\n"
+    return data[pos:].strip(b"\n") == b"" and (n == 0 or ended > 0)
 
 
 def read_word2vec(path: PathLike, *, binary: Optional[bool] = None, limit: Optional[int] = None,
@@ -390,7 +419,7 @@ def _parse_binary(path, buf, size: int, limit, unicode_errors):
         if pos >= size:
             raise ModelFormatError(f"{path}: fewer rows than the header says: file ends after "
                                    f"{row} of {n_header} rows (byte offset {pos}); truncated?")
-        sp = buf.find(b" ", pos, min(size, pos + _MAX_WORD_BYTES))
+        sp = buf.find(b" ", pos, size)  # words of any length: what we write, we read
         if sp < 0:
             raise ModelFormatError(f"{path}: row {row + 1} (byte offset {pos}): no space after "
                                    f"the word; the file is truncated or not a binary word2vec file")

@@ -39,6 +39,7 @@ the page title).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import lzma
@@ -50,7 +51,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
 from ..base.atomic import atomic_write, check_writable_destination
-from ..base.paths import PathLike, available_cores, cache_entry_name
+from ..base.paths import PathLike, available_cores, cache_entry_name, file_identity
 from ..base.paths import cache_dir as cache_dir_of
 from ..base.progress import ProgressArg
 from ..base.text import count, size
@@ -300,24 +301,40 @@ def ensure_text_corpus(path: PathLike, cache_dir: Optional[PathLike] = None,
     Returns
     -------
     Path
-        The text file. It is reused while the dump's path, size and modification time, ``mode``,
-        ``min_tokens`` and :data:`WIKI_TEXT_VERSION` are unchanged; it is written atomically, so
-        an interrupted conversion is never mistaken for a finished one.
+        The text file, with ``<name>.json`` beside it recording the dump's key and the text file's
+        own identity. It is reused while the dump's path and identity (size, modification and
+        change times, inode, device: :func:`fastw2v.base.paths.file_identity`), ``mode``,
+        ``min_tokens`` and :data:`WIKI_TEXT_VERSION` are unchanged, and while the text file
+        itself is as recorded (else it is converted again, with a warning); it is written
+        atomically and its record last, so an interrupted conversion is never mistaken for a
+        finished one.
     """
     _check_args(mode, min_tokens, processes)
     given = _corpus.check_corpus_path(path)  # how messages name it: as the caller gave it
     p = given.resolve()
     st = p.stat()
-    key = {"dump": str(p), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "mode": mode,
-           "min_tokens": min_tokens, "version": WIKI_TEXT_VERSION}
+    key = {"dump": str(p), **file_identity(st), "mode": mode, "min_tokens": min_tokens,
+           "version": WIKI_TEXT_VERSION}
     d = cache_dir_of(cache_dir).absolute() / "wiki"
     out = d / f"{cache_entry_name(p, key)}.{mode}.txt"
+    meta_path = out.with_suffix(".json")
     if out.is_file():
-        logger.info("using the cached text of %s: %s", given, out)
-        return out
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            ok = meta["key"] == key and meta["text"] == file_identity(out.stat())
+        except (OSError, ValueError, KeyError, TypeError):
+            ok = False
+        if ok:
+            logger.info("using the cached text of %s: %s", given, out)
+            return out
+        logger.warning("the cached text %s of %s is incomplete or was changed; converting the "
+                       "dump again", out, given)
     d.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # the text is valid only with its metadata
+        meta_path.unlink()
     stats = dump_to_text(given, out, mode=mode, min_tokens=min_tokens, processes=processes,
                          progress=progress)
-    with atomic_write(out.with_suffix(".json"), "w", encoding="utf-8") as fh:
-        json.dump({"key": key, "stats": stats.as_dict()}, fh, indent=1)
+    with atomic_write(meta_path, "w", encoding="utf-8") as fh:
+        json.dump({"key": key, "text": file_identity(out.stat()), "stats": stats.as_dict()},
+                  fh, indent=1)
     return out

@@ -9,8 +9,11 @@ dump order, so the output is the same for any number of processes.
 """
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
 import sys
 import threading
 from collections import deque
@@ -19,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Tuple
 
-from ..base.progress import ProgressArg, as_progress
+from ..base.atomic import pid_alive
+from ..base.progress import TICKER_THREAD_NAME, ProgressArg, as_progress
 from ..corpus import reader as _corpus
 from ..errors import CorpusError
 from .bz2blocks import (_bz2_tasks, _check_bz2_tail, _corrupt_block, _decompress_task,
@@ -35,6 +39,9 @@ PENDING_PER_PROCESS = 3
 
 #: Seconds between progress log lines when stderr is not a terminal (no live progress line).
 PROGRESS_LOG_SECONDS = 60.0
+
+#: Seconds a worker process gets to exit after the pool is shut down before it is killed.
+WORKER_EXIT_SECONDS = 10.0
 
 
 @dataclass
@@ -73,13 +80,39 @@ def _run_task(job: _Job, task: _Task) -> _Piece:
                   lines=lines, tail=tail, stats=stats, run_sizes=run_sizes, where=task.where)
 
 
-def _pool_context():
-    """``fork`` where it is safe and cheapest (Linux, no other thread running), else the
-    platform's default (``spawn`` on macOS and Windows: call from under
-    ``if __name__ == "__main__":``)."""
+#: ``prctl`` option that has the kernel send a signal to a process when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _worker_init(parent: int) -> None:
+    """Runs first in every worker process. The parent alone decides when workers stop (it shuts
+    the pool down on Ctrl-C, SIGTERM and SIGHUP, even when they reach the whole process group),
+    so workers ignore those signals; and on Linux the kernel kills a worker whose parent dies
+    (``kill -9``), so no worker is ever left behind, asleep on a queue nobody feeds."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork" if threading.active_count() == 1
-                                           else "forkserver")
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover
+            pass
+    if not pid_alive(parent):  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _pool_context():
+    """``fork`` where it is safe and cheapest (Linux, no other thread running but fastw2v's own
+    status-line threads, which only draw), else the platform's default (``spawn`` on macOS and
+    Windows: call from under ``if __name__ == "__main__":``).
+
+    ``fork`` also keeps the guarantee that no worker outlives this process: the workers are its
+    own children (``PR_SET_PDEATHSIG``); under ``forkserver`` they would be the server's."""
+    if sys.platform.startswith("linux"):
+        others = [t for t in threading.enumerate()
+                  if t is not threading.main_thread() and t.name != TICKER_THREAD_NAME]
+        return multiprocessing.get_context("forkserver" if others else "fork")
     return multiprocessing.get_context()
 
 
@@ -171,7 +204,8 @@ def _iter_lines(path: Path, job: _Job, processes: int, progress: ProgressArg,
                                       log_every=PROGRESS_LOG_SECONDS)
     executor = None
     if processes > 1:
-        executor = ProcessPoolExecutor(max_workers=processes, mp_context=_pool_context())
+        executor = ProcessPoolExecutor(max_workers=processes, mp_context=_pool_context(),
+                                       initializer=_worker_init, initargs=(os.getpid(),))
     out: deque = deque()  # bytes, or (future of the cleaned joined pages) in dump order
     max_out = 4 * processes * PENDING_PER_PROCESS
     carry = b""
@@ -217,9 +251,24 @@ def _iter_lines(path: Path, job: _Job, processes: int, progress: ProgressArg,
             raise CorpusError(f"{path}: truncated dump: it ends inside the <page> element "
                               f"titled {_page_title(carry)!r}")
         if not (saw_end or b"</mediawiki>" in carry):
-            logger.warning("%s: no closing </mediawiki> tag; the dump may be truncated", path)
+            raise CorpusError(f"{path}: truncated dump: it ends without the closing "
+                              f"</mediawiki> tag (after {stats.pages:,} pages); download it "
+                              f"again")
         bar.finish()
     finally:
         bar.abandon()  # after an error (or a consumer that stopped early); no-op after finish
         if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+            _stop_workers(executor)
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Shut the pool down and make sure every worker process has exited: queued tasks are
+    cancelled, running ones finish (each is a few MB of XML); a worker that does not exit within
+    :data:`WORKER_EXIT_SECONDS` after that is killed."""
+    processes = list(getattr(executor, "_processes", {}).values())
+    executor.shutdown(wait=True, cancel_futures=True)
+    for proc in processes:
+        proc.join(WORKER_EXIT_SECONDS)
+        if proc.is_alive():  # pragma: no cover - a worker stuck in a task
+            proc.kill()
+            proc.join()
