@@ -34,7 +34,7 @@ from fastw2v.corpus import reader
 from fastw2v.kernels import tables
 from fastw2v.training import trainer as trainer_module
 from fastw2v.vectors import native as native_module
-from fastw2v.vectors import word2vec as word2vec_module
+from fastw2v.vectors import word2vec_read as word2vec_module  # the binary reader
 from fastw2v.wiki import markup
 from fastw2v.wiki import normalize as normalize_module
 

@@ -2,15 +2,23 @@
 
 Corpus format
 -------------
-* UTF-8 text. Tokens are separated by **ASCII whitespace** (space, ``\\t``, ``\\n``, ``\\r``,
-  ``\\v``, ``\\f``: exactly what :meth:`bytes.split` splits on). Unicode spaces such as U+00A0 are
-  part of a token. Splitting bytes on ASCII whitespace never cuts a multi-byte UTF-8 character,
-  because every byte of such a character is >= 0x80.
+* UTF-8 text. Tokens are separated by **ASCII whitespace** and only by it: space, ``\\t``,
+  ``\\n``, ``\\r``, ``\\v`` (U+000B) and ``\\f`` (U+000C), exactly what :meth:`bytes.split`
+  splits on (:data:`ASCII_WHITESPACE`). Every other character is part of a token, including the
+  Unicode spaces that :meth:`str.split` would also split on (U+00A0 no-break space, U+3000
+  ideographic space, U+2028 line separator, U+0085, U+001C..U+001F, ...): a corpus cleaned for
+  one language can keep them inside words, and the choice does not depend on how the text was
+  decoded. Splitting bytes on ASCII whitespace never cuts a multi-byte UTF-8 character, because
+  every byte of such a character is >= 0x80. :func:`tokenize` applies the same rule to a ``str``;
+  sentences given as text streams (:mod:`fastw2v.corpus.sentences`) are split by this module.
 * A newline (``\\n``) ends a sentence. Lines may be arbitrarily long: a text8-style corpus that is
   one 100 MB line works and is never truncated.
+* A UTF-8 byte-order mark (``EF BB BF``) at the very start of the (decompressed) text is skipped:
+  it marks the encoding and is never part of the first word.
 * ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly. The format is recognised by the
   file's magic bytes, and by its suffix when the magic bytes match no known format (so a corrupt
-  ``.gz`` file is reported as corrupt gzip data rather than read as text).
+  ``.gz`` file is reported as corrupt gzip data rather than read as text); see
+  :mod:`fastw2v.base.compression`.
 
 The file is read in blocks of :data:`CHUNK_BYTES` bytes; a block always ends on a whitespace byte
 (the partial token at the end of a read is carried over to the next block), so no token is cut in
@@ -21,21 +29,20 @@ number is logged as a warning.
 """
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
 import itertools
 import logging
-import lzma
 import os
 import queue
+import re
 import threading
-import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from ..base.compression import OPENERS as _OPENERS
+from ..base.compression import UTF8_BOM, compression_of, is_corrupt_data_error
 from ..base.paths import PathLike
 from ..base.validate import check_int
 from ..errors import CorpusError
@@ -65,13 +72,10 @@ NEWLINE_TOKEN = b"\n"
 #: control bytes that real text almost never contains.
 _MARKER_CANDIDATES = tuple(bytes([b]) for b in itertools.chain(range(0, 9), range(14, 32)))
 
-_MAGIC = (
-    (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bzip2"),
-    (b"\xfd7zXZ\x00", "xz"),
-)
-_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bzip2", ".xz": "xz", ".lzma": "xz"}
-_OPENERS = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
+#: A token of a ``str`` under the corpus rule: a run of characters that are not ASCII whitespace.
+_TOKEN = re.compile(r"[^ \t\n\r\x0b\x0c]+")
+
+__all__ = ["ASCII_WHITESPACE", "UTF8_BOM", "compression_of", "tokenize"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,21 +100,6 @@ def check_corpus_path(path: PathLike) -> Path:
     return p
 
 
-def compression_of(path: PathLike) -> Optional[str]:
-    """The compression of a file: ``"gzip"``, ``"bzip2"``, ``"xz"`` or None (plain text).
-
-    The magic bytes decide; the suffix (``.gz``, ``.bz2``, ``.xz``, ``.lzma``) is used only when
-    they match no known format.
-    """
-    p = Path(path)
-    with open(p, "rb") as fh:
-        head = fh.read(8)
-    for magic, kind in _MAGIC:
-        if head.startswith(magic):
-            return kind
-    return _SUFFIXES.get(p.suffix.lower())
-
-
 def open_corpus(path: PathLike) -> IO[bytes]:
     """Open a corpus file for binary reading, decompressing it if it is compressed.
 
@@ -124,20 +113,11 @@ def open_corpus(path: PathLike) -> IO[bytes]:
     return _OPENERS[kind](p, "rb")
 
 
-def _is_corrupt_data_error(exc: BaseException) -> bool:
-    """True for the errors decompressors raise on corrupt or truncated input.
-
-    ``OSError`` with an ``errno`` is a system error (disk, permissions) and is left alone.
-    """
-    if isinstance(exc, (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)):
-        return True
-    return isinstance(exc, OSError) and exc.errno is None
-
-
 def iter_chunks(path: PathLike, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
     """Yield the decompressed content of ``path`` in pieces of at most ``chunk_bytes`` bytes.
 
-    Pieces are cut at arbitrary byte positions (see :func:`iter_blocks` for whole tokens).
+    Pieces are cut at arbitrary byte positions (see :func:`iter_blocks` for whole tokens). A UTF-8
+    byte-order mark at the start of the content is not yielded.
 
     Raises
     ------
@@ -150,13 +130,26 @@ def iter_chunks(path: PathLike, chunk_bytes: int = CHUNK_BYTES) -> Iterator[byte
     opener = open if kind is None else _OPENERS[kind]
     try:
         with opener(p, "rb") as fh:
+            first = True
             while True:
                 piece = fh.read(chunk_bytes)
+                if first:
+                    # The first read may be shorter than a BOM (tiny chunk_bytes): complete it.
+                    while piece and len(piece) < len(UTF8_BOM) and UTF8_BOM.startswith(piece):
+                        more = fh.read(chunk_bytes)
+                        if not more:
+                            break
+                        piece += more
+                    if piece.startswith(UTF8_BOM):
+                        piece = piece[len(UTF8_BOM):]
+                        if not piece:
+                            piece = fh.read(chunk_bytes)
+                    first = False
                 if not piece:
                     return
                 yield piece
     except Exception as exc:
-        if kind is not None and _is_corrupt_data_error(exc):
+        if kind is not None and is_corrupt_data_error(exc):
             raise CorpusError(f"{p}: corrupt or truncated {kind} data ({exc})") from exc
         raise
 
@@ -280,6 +273,18 @@ def iter_blocks(path: PathLike, chunk_bytes: int = CHUNK_BYTES, *,
 # --------------------------------------------------------------------------------------------
 # Tokenising
 # --------------------------------------------------------------------------------------------
+
+def tokenize(text: str) -> List[str]:
+    """The tokens of ``text`` under the corpus rule: split on ASCII whitespace only.
+
+    ``tokenize(line)`` gives the tokens the file reader finds on that line, which
+    :meth:`str.split` does not when the text holds U+00A0, U+3000 or another non-ASCII space
+    (``"a\\u00a0b".split()`` is two tokens, the corpus has one). Build token lists for
+    ``fastw2v.train(sentences)`` / ``fastw2v.Word2Vec(sentences)`` with it to get the same
+    vocabulary as training on the text file.
+    """
+    return _TOKEN.findall(text)
+
 
 def split_with_newlines(block: bytes) -> Tuple[List[bytes], Optional[bytes]]:
     """Split ``block`` on ASCII whitespace, keeping each newline as a marker token.

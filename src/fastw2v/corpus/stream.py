@@ -49,8 +49,9 @@ SENTENCE_END = -1
 TOKEN_DTYPE = np.dtype(np.int32)
 
 #: Version of the cached files' layout and meaning. Part of the cache key: bump it whenever the
-#: encoding changes so that stale caches are rebuilt rather than misread.
-FORMAT_VERSION = 1
+#: encoding changes so that stale caches are rebuilt rather than misread. 2: a UTF-8 byte-order
+#: mark at the start of a corpus is skipped (version 1 made it part of the first word).
+FORMAT_VERSION = 2
 
 #: Marks an out-of-vocabulary token in intermediate arrays; never written to the stream.
 _OOV = -2

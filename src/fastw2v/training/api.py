@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from typing import Any, Optional, Sequence
@@ -11,24 +12,49 @@ from ..config import TrainConfig, default_workers
 
 logger = logging.getLogger("fastw2v")
 
+#: gensim's (and word2vec.c's) names of train()'s parameters, for the hint an unknown keyword gets.
+GENSIM_NAMES = {"vector_size": "dim", "size": "dim", "iter": "epochs", "sentences": "corpus",
+                "corpus_iterable": "corpus", "corpus_file": "corpus", "threads": "workers",
+                "cbow": "sg (sg=False trains CBOW)", "start_alpha": "alpha",
+                "end_alpha": "min_alpha"}
+#: gensim Word2Vec parameters that fastw2v.train does not take (fastw2v.Word2Vec does).
+GENSIM_ONLY = {"hs", "cbow_mean", "max_final_vocab", "null_word", "trim_rule", "sorted_vocab",
+               "batch_words", "compute_loss", "hashfxn", "comment", "shrink_windows"}
 
-def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 5,
+
+def unknown_keyword_error(func: str, name: str) -> TypeError:
+    """The TypeError for an unexpected keyword, naming fastw2v's spelling when there is one."""
+    hint = ""
+    if name in GENSIM_NAMES:
+        hint = (f"; fastw2v.train calls it {GENSIM_NAMES[name]} (or use fastw2v.Word2Vec, which "
+                f"takes gensim's parameter names)")
+    elif name in GENSIM_ONLY:
+        hint = f"; {name} is a gensim Word2Vec parameter: use fastw2v.Word2Vec, which takes it"
+    return TypeError(f"{func}() got an unexpected keyword argument {name!r}{hint}")
+
+
+def train(corpus: Any, *, dim: int = 100, window: int = 5, negative: int = 5,
           sample: float = 1e-3, min_count: int = 5, max_vocab_size: Optional[int] = None,
           epochs: int = 5, alpha: float = 0.025, min_alpha: float = 0.0001, sg: bool = True,
           ns_exponent: float = 0.75, workers: Optional[int] = None, seed: int = 1,
           shared_negatives: bool = True, cache_dir: Optional[PathLike] = None, use_cache: bool = True,
           progress: Optional[bool] = None, callbacks: Sequence[Any] = (),
           checkpoint: Optional[PathLike] = None, checkpoint_every: Optional[float] = None,
-          resume: Optional[PathLike] = None):
-    """Train word2vec embeddings on a text corpus.
+          resume: Optional[PathLike] = None, **unknown: Any):
+    """Train word2vec embeddings on a text corpus or on sentences in memory.
 
     Parameters
     ----------
-    corpus : str or path
-        A UTF-8 text file (optionally ``.gz``, ``.bz2`` or ``.xz``): tokens separated by
+    corpus : str or path, iterable of token lists, or text stream
+        A UTF-8 text file (optionally ``.gz``, ``.bz2`` or ``.xz``): tokens separated by ASCII
         whitespace, one sentence per line; lines may be arbitrarily long (text8 is one line).
         A MediaWiki XML dump (``...pages-articles.xml.bz2``) is recognised, converted to text8-style
         text once (:func:`fastw2v.wiki.dump.ensure_text_corpus`, cached) and trained on.
+        Or sentences in memory (:mod:`fastw2v.corpus.sentences`): a list (or re-iterable object,
+        or a generator, read once) of token lists such as ``[["the", "cat"], ...]``, or a text
+        stream (``io.StringIO``, an open file) read like a corpus file. They are streamed into a
+        temporary token stream (not cached), so training on them is the same as on the
+        equivalent file: with ``workers=1`` the vectors are identical.
     dim, window, negative, sample, min_count, max_vocab_size, epochs, alpha, min_alpha, sg, \
 ns_exponent, workers, seed, shared_negatives
         Training parameters; see :class:`fastw2v.config.TrainConfig` for meanings and allowed
@@ -67,13 +93,19 @@ ns_exponent, workers, seed, shared_negatives
     ------
     ValueError
         A parameter is out of range (the message names it and the allowed range).
+    TypeError
+        An unknown keyword (gensim's names, such as ``vector_size``, get a hint naming fastw2v's),
+        or ``corpus`` is neither a path nor sentences.
     FileNotFoundError
         ``corpus`` does not exist.
     fastw2v.errors.CorpusError
-        ``corpus`` is a directory, empty, whitespace only, or no word reaches ``min_count``.
+        ``corpus`` is a directory, empty, whitespace only, or no word reaches ``min_count``; a
+        token of the sentences is empty or contains whitespace.
     fastw2v.training.trainer.TrainingDiverged
         The weights became NaN/infinite (learning rate too large).
     """
+    if unknown:
+        raise unknown_keyword_error("train", sorted(unknown)[0])
     config = TrainConfig(dim=dim, window=window, negative=negative, sample=sample,
                          min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs,
                          alpha=alpha, min_alpha=min_alpha, sg=sg, ns_exponent=ns_exponent,
@@ -84,7 +116,11 @@ ns_exponent, workers, seed, shared_negatives
                              checkpoint_every=checkpoint_every, resume=resume)
 
 
-def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
+def _is_path(corpus: Any) -> bool:
+    return isinstance(corpus, (str, bytes, os.PathLike))
+
+
+def train_with_config(corpus: Any, config: Optional[TrainConfig], *,
                       cache_dir: Optional[PathLike] = None, use_cache: bool = True,
                       progress: Optional[bool] = None, callbacks: Sequence[Any] = (),
                       checkpoint: Optional[PathLike] = None,
@@ -97,6 +133,7 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
     from .checkpoint import load_checkpoint, save_checkpoint
     from ..vectors.embeddings import Embeddings
     from ..corpus.cache import prepare_corpus
+    from ..corpus.sentences import check_sentences, prepare_sentences
     from .trainer import Trainer
     from ..wiki.dump import ensure_text_corpus, is_wiki_dump
 
@@ -110,12 +147,19 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
                     config.epochs)
     if config is None:
         raise ValueError("config is required unless resume is given")
+    if not _is_path(corpus):
+        check_sentences(corpus)  # a TypeError with a hint before any work
     t0 = time.perf_counter()
-    if is_wiki_dump(corpus):  # a MediaWiki XML dump: converted to text once, then cached
-        corpus = ensure_text_corpus(corpus, cache_dir=cache_dir)
-    prepared = prepare_corpus(corpus, min_count=config.min_count,
-                              max_vocab_size=config.max_vocab_size, cache_dir=cache_dir,
-                              use_cache=use_cache)
+    if not _is_path(corpus):
+        prepared = prepare_sentences(corpus, min_count=config.min_count,
+                                     max_vocab_size=config.max_vocab_size)
+        corpus = "the sentences"  # how messages below name it
+    else:
+        if is_wiki_dump(corpus):  # a MediaWiki XML dump: converted to text once, then cached
+            corpus = ensure_text_corpus(corpus, cache_dir=cache_dir)
+        prepared = prepare_corpus(corpus, min_count=config.min_count,
+                                  max_vocab_size=config.max_vocab_size, cache_dir=cache_dir,
+                                  use_cache=use_cache)
     prepare_seconds = time.perf_counter() - t0
     trainer = Trainer(config, prepared.tokens, prepared.vocab.counts,
                       raw_tokens_per_epoch=prepared.n_raw_tokens)

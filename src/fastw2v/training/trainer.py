@@ -14,7 +14,7 @@ import logging
 import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from ..kernels.blocks import (PROGRESS_STRIDE, STAT_EXAMPLES, STAT_LOSS, STAT_WO
 from ..config import TrainConfig
 from ..kernels.driver import model_code, train_shard
 from ..kernels.state import (CURSOR_POS, CURSOR_SIZE, allocate_thread_state, make_params,
-                             make_shared, make_tables, make_weights, token_stream)
+                             make_shared, make_tables, make_weights, token_stream, weights_from)
 from ..base.progress import ProgressLine
 
 logger = logging.getLogger("fastw2v")
@@ -95,10 +95,15 @@ class Trainer:
         Vocabulary counts, indexed by word id, sorted descending.
     raw_tokens_per_epoch : int
         Whitespace tokens in the corpus file including out-of-vocabulary ones, for raw words/s.
+    initial_weights : (syn0, syn1), optional
+        Continue training from these ``(n_words, dim)`` input and output vectors (copied) instead
+        of a fresh initialisation; the learning rate still decays from ``config.alpha`` to
+        ``config.min_alpha`` over this run's ``config.epochs``.
     """
 
     def __init__(self, config: TrainConfig, tokens: np.ndarray, counts: np.ndarray,
-                 raw_tokens_per_epoch: Optional[int] = None):
+                 raw_tokens_per_epoch: Optional[int] = None,
+                 initial_weights: Optional[Tuple[np.ndarray, np.ndarray]] = None):
         self.config = config
         self.tokens = token_stream(tokens)  # read-only view, no copy
         self.n_words = int(len(counts))
@@ -107,7 +112,13 @@ class Trainer:
                                      else self.words_per_epoch)
         self.total_words = max(1, self.words_per_epoch * config.epochs)
 
-        self.weights = make_weights(self.n_words, config.dim, config.seed)
+        if initial_weights is None:
+            self.weights = make_weights(self.n_words, config.dim, config.seed)
+        else:
+            if np.shape(initial_weights[0]) != (self.n_words, config.dim):
+                raise ValueError(f"initial weights have shape {np.shape(initial_weights[0])}, "
+                                 f"expected {(self.n_words, config.dim)}")
+            self.weights = weights_from(*initial_weights)
         self.tables = make_tables(counts, config.sample, config.ns_exponent)
         ns_weights = tables.negative_weights(counts, config.ns_exponent)
         self.loss_probe = evalloss.make_probe(tokens, ns_weights / ns_weights.sum(),
