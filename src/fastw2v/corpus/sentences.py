@@ -75,8 +75,9 @@ _SEPARATOR = re.compile(r"[ \t\n\r\x0b\x0c]")
 #: How a set of sentences is named in messages.
 SENTENCES_NAME = "the sentences"
 
-__all__ = ["BATCH_TOKENS", "EncodedStream", "SentenceCounts", "encode_sentences", "is_one_shot",
-           "is_text_stream", "prepare_sentences", "read_sentences"]
+__all__ = ["BATCH_TOKENS", "EncodedStream", "SentenceCounts", "build_sentence_vocab",
+           "encode_sentences", "encode_text_file", "is_one_shot", "is_text_stream",
+           "prepare_sentences", "read_sentences"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,7 +292,7 @@ class _TextBuffer(_Buffer):
 
     def encode(self, vocab: Vocab) -> EncodedStream:
         try:
-            return _encode_text_file(self.path, vocab, self.tmp_dir)
+            return encode_text_file(self.path, vocab, self.tmp_dir)
         finally:
             self.discard()
 
@@ -332,7 +333,11 @@ def _spool(stream: Any, tmp_dir: Optional[PathLike]) -> Path:
     return path
 
 
-def _encode_text_file(path: Path, vocab: Vocab, tmp_dir: Optional[PathLike]) -> EncodedStream:
+def encode_text_file(path: PathLike, vocab: Vocab,
+                     tmp_dir: Optional[PathLike] = None) -> EncodedStream:
+    """Encode a corpus file with a known vocabulary into a temporary token stream (no cache), with
+    its raw token and sentence counts."""
+    path = Path(path)
     fh, out = _temp_file(tmp_dir, ".tokens.i32")
     try:
         with fh:
@@ -502,7 +507,7 @@ def encode_sentences(sentences: Any, vocab: Vocab, *,
     if is_text_stream(sentences):
         path = _spool(sentences, tmp_dir)
         try:
-            return _encode_text_file(path, vocab, tmp_dir)
+            return encode_text_file(path, vocab, tmp_dir)
         finally:
             _unlink_quietly(path)
     lookup: Dict[Any, int] = {w: i for i, w in enumerate(vocab.words)}
@@ -530,12 +535,14 @@ def encode_sentences(sentences: Any, vocab: Vocab, *,
     return EncodedStream(tokens, path, n_raw, lines.finish())
 
 
-def build_sentence_vocab(counts: SentenceCounts, min_count: int,
-                         max_vocab_size: Optional[int] = None) -> Vocab:
-    """The vocabulary of counted sentences (as for a file); CorpusError when it is empty."""
-    vocab = Vocab.from_counts(counts.counts, min_count, max_vocab_size)
+def build_sentence_vocab(counts: Dict[str, int], min_count: int,
+                         max_vocab_size: Optional[int] = None, *, prune_threshold: int = 0,
+                         name: str = SENTENCES_NAME) -> Vocab:
+    """The vocabulary of counted words (as for a file); ``CorpusError`` naming ``name`` when no
+    word reaches ``min_count``."""
+    vocab = Vocab.from_counts(counts, min_count, max_vocab_size)
     if len(vocab) == 0:
-        raise _no_word_error(SENTENCES_NAME, counts.counts, min_count, counts.prune_threshold)
+        raise _no_word_error(name, counts, min_count, prune_threshold)
     return vocab
 
 
@@ -551,7 +558,8 @@ def prepare_sentences(sentences: Any, *, min_count: int = 5,
     min_count = check_int("min_count", min_count, 1)
     counts = read_sentences(sentences, max_vocab_size=max_vocab_size, tmp_dir=tmp_dir)
     try:
-        vocab = build_sentence_vocab(counts, min_count, max_vocab_size)
+        vocab = build_sentence_vocab(counts.counts, min_count, max_vocab_size,
+                                     prune_threshold=counts.prune_threshold)
         if counts.buffer is not None:
             encoded = counts.encode(vocab)
         else:
