@@ -304,7 +304,7 @@ def evaluate_word_pairs(kv: Any, pairs: PathLike, delimiter: str = "\t", encodin
     r_p = _pearson(gold, model) if n >= 2 else float("nan")
     r_s = _spearman(gold, model) if n >= 2 else float("nan")
     denominator = n if dummy4unknown else n + oov
-    oov_ratio = 100.0 * oov / denominator if denominator else float("nan")
+    oov_ratio = float(oov) / denominator * 100 if denominator else float("nan")
     result = (PearsonResult(r_p, t_test_pvalue(r_p, n)),
               SpearmanResult(r_s, t_test_pvalue(r_s, n)), oov_ratio)
     logger.info("Pearson correlation coefficient against %s: %.4f", pairs, r_p)

@@ -7,7 +7,8 @@ formed with gensim's arithmetic -- the mean of the query's unit vectors (weights
 in ``(key, weight)`` pairs; vectors passed as arrays are used as they are), normalised, its dot
 product with every raw vector divided by that vector's norm -- so near-equal candidates come out
 in gensim's order. The selection of the best rows and the norms are the shared machinery of
-:mod:`fastw2v.vectors.query`.
+:mod:`fastw2v.vectors.query`. One exception: keys with bit-identical scores are listed in row order
+(most frequent first); gensim lists them in whatever order numpy's unstable partition leaves.
 
 Design: has-a, not is-a. A KeyedVectors *holds* an :class:`~fastw2v.vectors.embeddings.Embeddings`
 (:attr:`KeyedVectors.embeddings`, the same arrays, no copy) instead of subclassing it, because the
@@ -57,6 +58,11 @@ _NOT_PROVIDED = {
 }
 
 __all__ = ["KeyedVectors"]
+
+
+def _unitvec(vec: np.ndarray) -> np.ndarray:
+    """A unit vector with gensim's arithmetic (float64 quotients rounded once)."""
+    return unit_vector(vec, divide_in_float64=True)
 
 
 def _ensure_list(value: Any) -> list:
@@ -286,8 +292,8 @@ class KeyedVectors:
         self._replace(vectors, words, counts)
 
     def add_vector(self, key: str, vector: Any) -> int:
-        """Add one key (or replace its vector); returns its row."""
-        self.add_vectors([key], np.asarray(vector).reshape(1, -1), replace=True)
+        """Add one key (an existing key keeps its vector, as in gensim); returns its row."""
+        self.add_vectors([key], np.asarray(vector).reshape(1, -1))
         return self.get_index(key)
 
     # -- similarity queries ---------------------------------------------------------------------
@@ -298,11 +304,11 @@ class KeyedVectors:
         (then KeyError)."""
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
-        if isinstance(weights, list):
-            weights = np.array(weights)
+        # Python numbers (None, a list) keep float32 arithmetic; a float64 array makes the
+        # weighted sum float64, as NumPy's promotion rules (and gensim) have it.
         if weights is None:
-            weights = np.ones(len(keys))
-        if len(keys) != weights.shape[0]:
+            weights = [1.0] * len(keys)
+        if len(keys) != len(weights):
             raise ValueError("keys and weights array must have same number of elements")
         mean = np.zeros(self.vector_size, self.vectors.dtype)
         total_weight = 0
@@ -317,9 +323,9 @@ class KeyedVectors:
             elif not ignore_missing:
                 raise KeyError(f"Key '{key}' not present in vocabulary")
         if total_weight > 0:
-            mean = (mean / total_weight).astype(self.vectors.dtype)
+            mean = mean / total_weight  # NumPy's result type, as in gensim
         if post_normalize:
-            mean = unit_vector(mean).astype(np.float32)
+            mean = _unitvec(mean).astype(self.vectors.dtype)
         return mean
 
     def most_similar(self, positive: Any = None, negative: Any = None, topn: Optional[int] = 10,
@@ -398,7 +404,7 @@ class KeyedVectors:
 
     def similarity(self, w1: Any, w2: Any) -> np.float32:
         """Cosine similarity of two keys."""
-        return np.dot(unit_vector(self[w1]), unit_vector(self[w2]))
+        return np.dot(_unitvec(self[w1]), _unitvec(self[w2]))
 
     def n_similarity(self, ws1: Sequence[Any], ws2: Sequence[Any]) -> np.float32:
         """Cosine similarity of the mean vectors of two lists of keys."""
@@ -406,7 +412,7 @@ class KeyedVectors:
             raise ZeroDivisionError("At least one of the passed list is empty.")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False)
         mean2 = self.get_mean_vector(ws2, pre_normalize=False)
-        return np.dot(unit_vector(mean1), unit_vector(mean2))
+        return np.dot(_unitvec(mean1), _unitvec(mean2))
 
     def distance(self, w1: Any, w2: Any) -> np.float32:
         """``1 - similarity(w1, w2)``."""
@@ -452,8 +458,9 @@ class KeyedVectors:
         return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
 
     def doesnt_match(self, words: Iterable[Any]) -> Any:
-        """The key furthest from the mean of the others' unit vectors (unknown keys ignored,
-        with a warning)."""
+        """The key furthest from the mean of the unit vectors (unknown keys ignored, with a
+        warning). With two keys both are equally far from their mean, and float rounding picks
+        one (not always the one gensim picks)."""
         words = list(words)
         used_words = [word for word in words if word in self]
         if len(used_words) != len(words):
@@ -575,9 +582,10 @@ class KeyedVectors:
         arrays, counts as its ``"count"`` attribute)."""
         gensim_kv = _gensim_keyedvectors()
         kv = gensim_kv(self.vector_size, count=0)
-        extras = None if self._emb.counts is None else {"count": self._emb.counts}
-        kv.add_vectors(list(self.index_to_key), np.array(self.vectors, dtype=np.float32),
-                       extras=extras)
+        kv.add_vectors(list(self.index_to_key), np.array(self.vectors, dtype=np.float32))
+        if self._emb.counts is not None:
+            kv.allocate_vecattrs(attrs=["count"], types=[np.int64])
+            kv.expandos["count"][:] = self._emb.counts
         return kv
 
     @classmethod

@@ -26,7 +26,8 @@ _PICKLE_PROTOCOLS = range(2, 6)
 #: fastText's ``.bin`` models start with this little-endian int32 (0x2F4F16BA).
 FASTTEXT_MAGIC = b"\xba\x16\x4f\x2f"
 NUMPY_MAGIC = b"\x93NUMPY"
-ZIP_MAGIC = b"PK\x03\x04"
+#: A zip file starts with a local file header, or (empty) with the end of the central directory.
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 #: POSIX tar (ustar, also GNU and pax) headers carry this at offset 257.
 TAR_MAGIC = b"ustar"
@@ -93,7 +94,7 @@ def kind_of(path: PathLike) -> Tuple[str, Optional[str]]:
         return FASTTEXT_BIN, compression
     if head.startswith(NUMPY_MAGIC):
         return NUMPY, compression
-    if head.startswith(ZIP_MAGIC):
+    if head.startswith(ZIP_MAGICS):
         return ZIP, compression
     if head.startswith(HDF5_MAGIC):
         return HDF5, compression

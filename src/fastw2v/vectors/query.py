@@ -33,14 +33,21 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return (vectors / norms[:, None]).astype(np.float32, copy=False)
 
 
-def unit_vector(vec: np.ndarray) -> np.ndarray:
+def unit_vector(vec: np.ndarray, *, divide_in_float64: bool = False) -> np.ndarray:
     """``vec`` scaled to unit length (its norm in float64), in ``vec``'s float type; a zero
-    vector is returned unchanged."""
+    vector is returned unchanged.
+
+    ``divide_in_float64``: divide the float64 values and round the quotients once to ``vec``'s
+    type (what gensim's ``matutils.unitvec`` computes, bit for bit); by default a float32 vector
+    is divided in float32.
+    """
     vec = np.asarray(vec)
     v64 = vec.astype(np.float64)
     norm = float(np.sqrt(np.dot(v64, v64)))
     dtype = vec.dtype if np.issubdtype(vec.dtype, np.floating) else np.float64
-    return (vec / (norm if norm > 0.0 else 1.0)).astype(dtype, copy=False)
+    if norm <= 0.0:
+        return vec.astype(dtype, copy=False)
+    return ((v64 if divide_in_float64 else vec) / norm).astype(dtype, copy=False)
 
 
 def best_rows(scores: np.ndarray, topn: Optional[int], exclude: Iterable[int] = ()) -> np.ndarray:
