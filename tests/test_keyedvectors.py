@@ -270,16 +270,17 @@ def test_pvalues_match_scipy():
 # ------------------------------------------------------------------------------------------- #
 # trained vectors, real text
 # ------------------------------------------------------------------------------------------- #
-def _lee_vectors(tmp_path_factory):
+def lee_pair():
+    """(gensim's, fastw2v's) KeyedVectors of the same vectors, trained on gensim's Lee corpus."""
     from gensim.utils import simple_preprocess
     sents = [simple_preprocess(line) for line in open(datapath("lee_background.cor"))]
-    return fastw2v.Word2Vec(sents, vector_size=40, min_count=2, workers=1, sg=1, epochs=5).wv
+    f = fastw2v.Word2Vec(sents, vector_size=40, min_count=2, workers=1, sg=1, epochs=5).wv
+    return f.to_gensim(), f
 
 
 @pytest.fixture(scope="module")
-def lee(tmp_path_factory):
-    f = _lee_vectors(tmp_path_factory)
-    return f.to_gensim(), f
+def lee():
+    return lee_pair()
 
 
 def test_trained_vectors_answer_as_gensim(lee):
