@@ -346,3 +346,12 @@ def test_old_model_directories_still_load(tmp_path):
     assert not (tmp_path / "model" / "syn1neg.npy").exists()
     back = fastw2v.KeyedVectors.load(tmp_path / "model")
     assert back.index_to_key == WORDS and back.vectors.tobytes() == vec.tobytes()
+
+
+def test_keyedvectors_loader_detects_glove_by_default(tmp_path):
+    path = tmp_path / "glove.txt"
+    path.write_text(_glove_text(), encoding="utf-8")
+    assert fastw2v.KeyedVectors.load_word2vec_format(path).index_to_key == WORDS
+    assert fastw2v.KeyedVectors.load_word2vec_format(path, no_header=True).index_to_key == WORDS
+    with pytest.raises(ModelFormatError, match="bad header at line 1"):
+        fastw2v.KeyedVectors.load_word2vec_format(path, no_header=False)

@@ -549,13 +549,14 @@ class KeyedVectors:
                              binary: bool = False, encoding: str = "utf8",
                              unicode_errors: str = "strict", limit: Optional[int] = None,
                              datatype: Any = np.float32,
-                             no_header: Optional[bool] = False) -> "KeyedVectors":
+                             no_header: Optional[bool] = None) -> "KeyedVectors":
         """Read word2vec text or binary vectors, GloVe files, fastText ``.vec``, compressed or
         not (:func:`fastw2v.vectors.word2vec_read.read_word2vec`).
 
         ``binary`` must say the truth as in gensim (a binary file read with ``binary=False`` is an
-        error that says so); ``no_header=None`` detects a file without a header line. ``fvocab``
-        reads gensim's ``word count`` file for the counts.
+        error that says so). ``no_header``: None (the default here; gensim's is False) detects a
+        file without a header line (GloVe) by its first line being a vector; True / False say
+        so. ``fvocab`` reads gensim's ``word count`` file for the counts.
         """
         if np.dtype(datatype) != np.float32:
             raise ValueError(f"fastw2v stores vectors as float32, got datatype={datatype!r}")
