@@ -13,7 +13,7 @@ rank  units                                    what they are
 3     ``kernels``, ``corpus``, ``vectors``     numba code; corpus to token stream; vectors
 4     ``wiki``, ``analysis``                   dumps to text; functions of an Embeddings
 5     ``training``                             the public train(), threads, checkpoints
-6     ``bench``                                the benchmark suite (runs training in children)
+6     ``bench``, ``compat``                    the benchmark suite; gensim's Word2Vec/KeyedVectors API
 7     ``cli``                                  the ``fastw2v`` command
 8     ``fastw2v``, ``__main__``, ``_moved``    the lazy public facade, round 1's paths
 ====  =======================================  ==============================================
@@ -47,7 +47,7 @@ RANKS: Dict[str, int] = {
     "kernels": 3, "corpus": 3, "vectors": 3,
     "wiki": 4, "analysis": 4,
     "training": 5,
-    "bench": 6,
+    "bench": 6, "compat": 6,
     "cli": 7,
     "__init__": 8, "__main__": 8, "_moved": 8,
 }

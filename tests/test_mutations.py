@@ -34,7 +34,7 @@ from fastw2v.corpus import reader
 from fastw2v.kernels import tables
 from fastw2v.training import trainer as trainer_module
 from fastw2v.vectors import native as native_module
-from fastw2v.vectors import word2vec as word2vec_module
+from fastw2v.vectors import word2vec_read as word2vec_module  # the binary reader
 from fastw2v.wiki import markup
 from fastw2v.wiki import normalize as normalize_module
 
@@ -279,3 +279,40 @@ def test_nan_vectors_in_the_evaluation_are_caught(monkeypatch, tmp_path, capsys)
     monkeypatch.setattr(evaluate, "nonfinite_rows", lambda emb, limit: np.zeros(0, np.int64))
     assert_fails(test_limits.test_non_finite_vectors_are_named_and_left_out_of_the_evaluation,
                  tmp_path, capsys)
+
+
+def test_splitting_sentences_with_str_split_is_caught(monkeypatch):
+    """tokenize written as ``text.split()`` also splits on U+00A0, U+3000, ...: the file reader
+    and the in-memory path would disagree."""
+    import test_sentences
+    from fastw2v.corpus import reader as corpus_reader
+    monkeypatch.setattr(corpus_reader, "tokenize", lambda text: text.split())
+    monkeypatch.setattr(test_sentences, "tokenize", lambda text: text.split())
+    assert_fails(test_sentences.test_tokenize_splits_on_ascii_whitespace_only)
+
+
+def test_a_bom_kept_in_the_first_word_is_caught(monkeypatch, tmp_path):
+    import test_sentences
+    from fastw2v.corpus import reader as corpus_reader
+    monkeypatch.setattr(corpus_reader, "UTF8_BOM", b"\x00\x01\x02")  # never found
+    assert_fails(test_sentences.test_a_leading_bom_is_not_part_of_the_first_word, tmp_path, 4)
+
+
+def test_queries_with_embeddings_arithmetic_are_caught(monkeypatch):
+    """most_similar scored as Embeddings does (unit rows times a unit query, float32) gives the
+    same ranking in exact arithmetic but not gensim's float results and near-tie order."""
+    import test_keyedvectors
+    from fastw2v.compat.keyedvectors import KeyedVectors
+
+    def unit_rows_scores(self, positive=None, negative=None, topn=10, clip_start=0,
+                         clip_end=None, restrict_vocab=None, indexer=None):
+        emb = self.embeddings
+        if isinstance(positive, str) and negative is None and topn:
+            return emb.most_similar(positive, topn=topn, restrict_vocab=restrict_vocab)
+        return real(self, positive, negative, topn, clip_start, clip_end, restrict_vocab,
+                    indexer)
+
+    real = KeyedVectors.most_similar
+    monkeypatch.setattr(KeyedVectors, "most_similar", unit_rows_scores)
+    assert_fails(test_keyedvectors.test_trained_vectors_answer_as_gensim,
+                 test_keyedvectors.lee_pair())

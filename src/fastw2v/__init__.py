@@ -11,7 +11,7 @@ from ._version import __version__
 
 _moved.install()  # round 1's flat module paths (fastw2v.datasets, ...) keep working
 
-__all__ = ["train", "Embeddings", "TrainConfig", "__version__"]
+__all__ = ["train", "Embeddings", "TrainConfig", "Word2Vec", "KeyedVectors", "__version__"]
 
 #: The names imported on first use (``__getattr__``), listed by ``dir(fastw2v)`` all the same.
 _LAZY = ("train", "Embeddings", "TrainConfig")
@@ -32,4 +32,10 @@ def __getattr__(name):
     if name == "TrainConfig":
         from .config import TrainConfig
         return TrainConfig
+    if name == "Word2Vec":  # gensim's API (fastw2v.compat)
+        from .compat.word2vec import Word2Vec
+        return Word2Vec
+    if name == "KeyedVectors":
+        from .compat.keyedvectors import KeyedVectors
+        return KeyedVectors
     raise AttributeError(f"module 'fastw2v' has no attribute {name!r}")

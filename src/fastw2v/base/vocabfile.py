@@ -15,7 +15,7 @@ naming the file and the line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from ..errors import ModelFormatError
 from .atomic import atomic_write
@@ -58,9 +58,17 @@ def read_vocab_file(path: PathLike, *, counts: Optional[bool] = True,
         A line breaks the rules above (the message names the file and the line).
     """
     path = Path(path)
-    bsep = sep.encode()
     with open(path, "rb") as fh:
-        raw_lines = fh.read().split(b"\n")
+        data = fh.read()
+    return parse_vocab(data, path, counts=counts, sep=sep)
+
+
+def parse_vocab(data: bytes, path: PathLike, *, counts: Optional[bool] = True,
+                sep: str = "\t") -> Tuple[List[str], Optional[List[int]]]:
+    """:func:`read_vocab_file` on the file's content ``data`` (``path`` names it in errors): for
+    a vocabulary that is one member of a model file."""
+    bsep = sep.encode()
+    raw_lines = data.split(b"\n")
     if raw_lines[-1]:  # every line fastw2v and word2vec.c write ends with a newline
         raise ModelFormatError(f"{path}: line {len(raw_lines)}: the last line is incomplete "
                                f"(truncated file?)")
@@ -116,6 +124,15 @@ def check_vocab_word(word: str, sep: str = "\t") -> None:
 def write_vocab_file(path: PathLike, words: Sequence[str], counts: Optional[Iterable[int]] = None,
                      *, sep: str = "\t") -> None:
     """Write ``word<sep>count`` lines (or ``word`` lines without counts) atomically to ``path``."""
+    with atomic_write(path, "wb") as fh:
+        for piece in format_vocab(words, counts, sep=sep):
+            fh.write(piece)
+
+
+def format_vocab(words: Sequence[str], counts: Optional[Iterable[int]] = None, *,
+                 sep: str = "\t") -> Iterator[bytes]:
+    """The content of a vocabulary file, in pieces of :data:`_WRITE_BATCH` lines (checked first:
+    ``ValueError`` for a word or count a file cannot hold, before any piece is produced)."""
     for w in words:
         check_vocab_word(w, sep)
     values = None if counts is None else [int(c) for c in counts]
@@ -126,12 +143,15 @@ def write_vocab_file(path: PathLike, words: Sequence[str], counts: Optional[Iter
         if bad is not None:
             raise ValueError(f"count of {words[bad]!r} is {values[bad]}: a vocabulary file holds "
                              f"counts in [0, 2**63 - 1]")
-    with atomic_write(path, "wb") as fh:
-        for start in range(0, len(words), _WRITE_BATCH):
-            chunk = words[start:start + _WRITE_BATCH]
-            if values is None:
-                text = "".join(f"{w}\n" for w in chunk)
-            else:
-                text = "".join(f"{w}{sep}{c}\n"
-                               for w, c in zip(chunk, values[start:start + _WRITE_BATCH]))
-            fh.write(text.encode("utf-8"))
+    return _vocab_pieces(list(words), values, sep)
+
+
+def _vocab_pieces(words: List[str], values: Optional[List[int]], sep: str) -> Iterator[bytes]:
+    for start in range(0, len(words), _WRITE_BATCH):
+        chunk = words[start:start + _WRITE_BATCH]
+        if values is None:
+            text = "".join(f"{w}\n" for w in chunk)
+        else:
+            text = "".join(f"{w}{sep}{c}\n"
+                           for w, c in zip(chunk, values[start:start + _WRITE_BATCH]))
+        yield text.encode("utf-8")

@@ -1,9 +1,11 @@
 """Subcommands that judge and show trained vectors: ``eval``, ``probe``, ``bias``, ``plot`` and
 ``plot-training``.
 
-VECTORS is a fastw2v native model directory or a word2vec text or binary file (fastw2v's,
-word2vec.c's or gensim's; text or binary is detected). :func:`register` adds the subcommands to
-the ``fastw2v`` parser (see :func:`fastw2v.cli.main._command_modules`).
+VECTORS is a fastw2v native model (directory, or the file KeyedVectors.save / Word2Vec.save
+write) or a word2vec text or binary file (fastw2v's, word2vec.c's, gensim's, fastText's .vec, or
+GloVe's without a header line; gzip/bzip2/xz compressed or not; all detected).
+:func:`register` adds the subcommands to the ``fastw2v`` parser (see
+:func:`fastw2v.cli.main._command_modules`).
 """
 from __future__ import annotations
 
@@ -21,8 +23,9 @@ from ..errors import FastW2VError
 
 log = logging.getLogger("fastw2v.cli")
 
-_VECTORS_HELP = ("a fastw2v native model directory, or a word2vec text or binary file (fastw2v, "
-                 "word2vec.c, gensim; the format is detected)")
+_VECTORS_HELP = ("a fastw2v native model (directory or file), or a word2vec text or binary "
+                 "file (fastw2v, word2vec.c, gensim, fastText .vec, GloVe without header; "
+                 ".gz/.bz2/.xz too; the format is detected)")
 
 __all__ = ["register"]
 

@@ -2,16 +2,24 @@
 
 Corpus format
 -------------
-* UTF-8 text. Tokens are separated by **ASCII whitespace** (space, ``\\t``, ``\\n``, ``\\r``,
-  ``\\v``, ``\\f``: exactly what :meth:`bytes.split` splits on). Unicode spaces such as U+00A0 are
-  part of a token. Splitting bytes on ASCII whitespace never cuts a multi-byte UTF-8 character,
-  because every byte of such a character is >= 0x80.
+* UTF-8 text. Tokens are separated by **ASCII whitespace** and only by it: space, ``\\t``,
+  ``\\n``, ``\\r``, ``\\v`` (U+000B) and ``\\f`` (U+000C), exactly what :meth:`bytes.split`
+  splits on (:data:`ASCII_WHITESPACE`). Every other character is part of a token, including the
+  Unicode spaces that :meth:`str.split` would also split on (U+00A0 no-break space, U+3000
+  ideographic space, U+2028 line separator, U+0085, U+001C..U+001F, ...): a corpus cleaned for
+  one language can keep them inside words, and the choice does not depend on how the text was
+  decoded. Splitting bytes on ASCII whitespace never cuts a multi-byte UTF-8 character, because
+  every byte of such a character is >= 0x80. :func:`tokenize` applies the same rule to a ``str``;
+  sentences given as text streams (:mod:`fastw2v.corpus.sentences`) are split by this module.
 * A newline (``\\n``) ends a sentence. Lines may be arbitrarily long: a text8-style corpus that is
   one 100 MB line works and is never truncated.
+* A UTF-8 byte-order mark (``EF BB BF``) at the very start of the (decompressed) text is skipped:
+  it marks the encoding and is never part of the first word.
 * ``.gz``, ``.bz2`` and ``.xz`` files are decompressed on the fly. The format is recognised by the
   file's header (the magic bytes and the fields after them must be valid, so a text that happens
   to start with ``BZh`` is text), and by its suffix when no header matches (so a corrupt ``.gz``
-  file is reported as corrupt gzip data rather than read as text).
+  file is reported as corrupt gzip data rather than read as text); see
+  :mod:`fastw2v.base.compression`.
 * A corpus is a regular file; :func:`spool` copies a pipe into one.
 
 The file is read in blocks of :data:`CHUNK_BYTES` bytes; a block always ends on a whitespace byte
@@ -23,19 +31,16 @@ number is logged as a warning.
 """
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
 import itertools
 import logging
-import lzma
 import os
 import queue
+import re
 import shutil
 import stat
 import tempfile
 import threading
-import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +48,8 @@ from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ..base import paths
 from ..base.atomic import make_temp_file, remove_stale_temporaries, write_errors
+from ..base.compression import OPENERS as _OPENERS
+from ..base.compression import (UTF8_BOM, WRAPPERS, compression_of, is_corrupt_data_error)
 from ..base.paths import PathLike
 from ..base.progress import SILENT, Progress
 from ..base.validate import check_int
@@ -73,18 +80,10 @@ NEWLINE_TOKEN = b"\n"
 #: control bytes that real text almost never contains.
 _MARKER_CANDIDATES = tuple(bytes([b]) for b in itertools.chain(range(0, 9), range(14, 32)))
 
-_MAGIC = (
-    (b"\x1f\x8b", "gzip"),
-    (b"BZh", "bzip2"),
-    (b"\xfd7zXZ\x00", "xz"),
-)
-_SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bzip2", ".xz": "xz", ".lzma": "xz"}
-_OPENERS = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
-#: Decompressing readers over an already open binary file, whose own position then tells how much
-#: of the compressed file has been consumed.
-_WRAPPERS = {"gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
-             "bzip2": lambda raw: bz2.BZ2File(raw, "rb"),
-             "xz": lambda raw: lzma.LZMAFile(raw, "rb")}
+#: A token of a ``str`` under the corpus rule: a run of characters that are not ASCII whitespace.
+_TOKEN = re.compile(r"[^ \t\n\r\x0b\x0c]+")
+
+__all__ = ["ASCII_WHITESPACE", "UTF8_BOM", "compression_of", "tokenize"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -153,34 +152,6 @@ def spool(path: PathLike, cache_dir: Optional[PathLike] = None) -> Path:
     return tmp
 
 
-def _valid_header(kind: str, head: bytes) -> bool:
-    """Whether ``head`` starts with a complete, valid ``kind`` header, not merely its magic."""
-    if kind == "gzip":  # ID1 ID2, CM = 8 (deflate), no reserved flag bit (RFC 1952)
-        return len(head) >= 10 and head[2] == 8 and head[3] & 0xE0 == 0
-    if kind == "bzip2":  # "BZh", a level 1-9, then a block or end-of-stream magic
-        return (len(head) >= 10 and 0x31 <= head[3] <= 0x39
-                and head[4:10] in (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90"))
-    if kind == "xz":  # magic, stream flags (0, a check type 0-15) and their CRC32
-        return (len(head) >= 12 and head[6] == 0 and head[7] & 0xF0 == 0
-                and zlib.crc32(head[6:8]).to_bytes(4, "little") == head[8:12])
-    return False
-
-
-def compression_of(path: PathLike) -> Optional[str]:
-    """The compression of a file: ``"gzip"``, ``"bzip2"``, ``"xz"`` or None (plain text).
-
-    A complete, valid header decides (a text that merely starts with ``BZh`` is text); the
-    suffix (``.gz``, ``.bz2``, ``.xz``, ``.lzma``) is used only when no header matches.
-    """
-    p = Path(path)
-    with open(p, "rb") as fh:
-        head = fh.read(16)
-    for magic, kind in _MAGIC:
-        if head.startswith(magic) and _valid_header(kind, head):
-            return kind
-    return _SUFFIXES.get(p.suffix.lower())
-
-
 def open_corpus(path: PathLike) -> IO[bytes]:
     """Open a corpus file for binary reading, decompressing it if it is compressed.
 
@@ -192,16 +163,6 @@ def open_corpus(path: PathLike) -> IO[bytes]:
     if kind is None:
         return open(p, "rb")
     return _OPENERS[kind](p, "rb")
-
-
-def _is_corrupt_data_error(exc: BaseException) -> bool:
-    """True for the errors decompressors raise on corrupt or truncated input.
-
-    ``OSError`` with an ``errno`` is a system error (disk, permissions) and is left alone.
-    """
-    if isinstance(exc, (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)):
-        return True
-    return isinstance(exc, OSError) and exc.errno is None
 
 
 class ReadPosition:
@@ -225,18 +186,25 @@ def _read_pieces(p: Path, chunk_bytes: int) -> Iterator[Tuple[bytes, int]]:
     kind = compression_of(p)
     try:
         with open(p, "rb") as raw:
-            fh = raw if kind is None else _WRAPPERS[kind](raw)
+            fh = raw if kind is None else WRAPPERS[kind](raw)
             try:
-                while True:
-                    piece = fh.read(chunk_bytes)
-                    if not piece:
-                        return
+                piece = fh.read(chunk_bytes)
+                # The first read may be shorter than a BOM (tiny chunk_bytes): complete it.
+                while piece and len(piece) < len(UTF8_BOM) and UTF8_BOM.startswith(piece):
+                    more = fh.read(chunk_bytes)
+                    if not more:
+                        break
+                    piece += more
+                if piece.startswith(UTF8_BOM):
+                    piece = piece[len(UTF8_BOM):] or fh.read(chunk_bytes)
+                while piece:
                     yield piece, raw.tell()
+                    piece = fh.read(chunk_bytes)
             finally:
                 if fh is not raw:
                     fh.close()
     except Exception as exc:
-        if kind is not None and _is_corrupt_data_error(exc):
+        if kind is not None and is_corrupt_data_error(exc):
             raise CorpusError(f"{p}: corrupt or truncated {kind} data ({exc})") from exc
         raise
 
@@ -244,7 +212,8 @@ def _read_pieces(p: Path, chunk_bytes: int) -> Iterator[Tuple[bytes, int]]:
 def iter_chunks(path: PathLike, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
     """Yield the decompressed content of ``path`` in pieces of at most ``chunk_bytes`` bytes.
 
-    Pieces are cut at arbitrary byte positions (see :func:`iter_blocks` for whole tokens).
+    Pieces are cut at arbitrary byte positions (see :func:`iter_blocks` for whole tokens). A UTF-8
+    byte-order mark at the start of the content is not yielded.
 
     Raises
     ------
@@ -384,6 +353,18 @@ def iter_blocks(path: PathLike, chunk_bytes: int = CHUNK_BYTES, *,
 # --------------------------------------------------------------------------------------------
 # Tokenising
 # --------------------------------------------------------------------------------------------
+
+def tokenize(text: str) -> List[str]:
+    """The tokens of ``text`` under the corpus rule: split on ASCII whitespace only.
+
+    ``tokenize(line)`` gives the tokens the file reader finds on that line, which
+    :meth:`str.split` does not when the text holds U+00A0, U+3000 or another non-ASCII space
+    (``"a\\u00a0b".split()`` is two tokens, the corpus has one). Build token lists for
+    ``fastw2v.train(sentences)`` / ``fastw2v.Word2Vec(sentences)`` with it to get the same
+    vocabulary as training on the text file.
+    """
+    return _TOKEN.findall(text)
+
 
 def split_with_newlines(block: bytes) -> Tuple[List[bytes], Optional[bytes]]:
     """Split ``block`` on ASCII whitespace, keeping each newline as a marker token.

@@ -54,7 +54,9 @@ TOKEN_DTYPE = np.dtype(np.int32)
 #: Version of the cached files' layout and meaning. Part of the cache key: bump it whenever the
 #: encoding or the entry's metadata changes so that stale caches are rebuilt rather than misread.
 #: 2: the metadata holds checksums and the key the corpus file's inode, device and ctime.
-FORMAT_VERSION = 2
+#: 3: a UTF-8 byte-order mark at the start of a corpus is skipped (before, it was part of the
+#: first word).
+FORMAT_VERSION = 3
 
 #: Marks an out-of-vocabulary token in intermediate arrays; never written to the stream.
 _OOV = -2

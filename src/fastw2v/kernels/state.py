@@ -217,6 +217,24 @@ def make_weights(n_words: int, dim: int, seed: int) -> Weights:
     return Weights(*_tables.initial_weights(n_words, dim, seed))
 
 
+def weights_from(syn0: np.ndarray, syn1: np.ndarray) -> Weights:
+    """:class:`Weights` holding copies of given ``(n_words, dim)`` input and output vectors
+    (continued training), padded and aligned exactly as :func:`make_weights` lays them out."""
+    syn0 = np.asarray(syn0)
+    syn1 = np.asarray(syn1)
+    if syn0.ndim != 2 or syn0.shape != syn1.shape:
+        raise ValueError(f"input vectors {syn0.shape} and output vectors {syn1.shape} must be "
+                         f"2-D arrays of the same shape")
+    n_words, dim = syn0.shape
+    width = _tables.padded_width(dim)
+    out = []
+    for w in (syn0, syn1):
+        padded = _tables.aligned_zeros((n_words, width))
+        padded[:, :dim] = w
+        out.append(padded)
+    return Weights(*out)
+
+
 def as_weights(syn0: np.ndarray, syn1: np.ndarray) -> Weights:
     """:class:`Weights` over existing matrices (tests, benchmarks), checked for the kernels' types.
 

@@ -48,6 +48,27 @@ class ResumeConflict(ValueError):
                          f"{listed}; leave them out to continue with the checkpoint's")
 
 
+#: gensim's (and word2vec.c's) names of train()'s parameters, for the hint an unknown keyword gets.
+GENSIM_NAMES = {"vector_size": "dim", "size": "dim", "iter": "epochs", "sentences": "corpus",
+                "corpus_iterable": "corpus", "corpus_file": "corpus", "threads": "workers",
+                "cbow": "sg (sg=False trains CBOW)", "start_alpha": "alpha",
+                "end_alpha": "min_alpha"}
+#: gensim Word2Vec parameters that fastw2v.train does not take (fastw2v.Word2Vec does).
+GENSIM_ONLY = {"hs", "cbow_mean", "max_final_vocab", "null_word", "trim_rule", "sorted_vocab",
+               "batch_words", "compute_loss", "hashfxn", "comment", "shrink_windows"}
+
+
+def unknown_keyword_error(func: str, name: str) -> TypeError:
+    """The TypeError for an unexpected keyword, naming fastw2v's spelling when there is one."""
+    hint = ""
+    if name in GENSIM_NAMES:
+        hint = (f"; fastw2v.train calls it {GENSIM_NAMES[name]} (or use fastw2v.Word2Vec, which "
+                f"takes gensim's parameter names)")
+    elif name in GENSIM_ONLY:
+        hint = f"; {name} is a gensim Word2Vec parameter: use fastw2v.Word2Vec, which takes it"
+    return TypeError(f"{func}() got an unexpected keyword argument {name!r}{hint}")
+
+
 def _records_explicit_arguments(fn: Callable) -> Callable:
     """Let ``fn`` know which keyword arguments its caller gave (``inspect.signature`` and
     ``help`` still show ``fn``'s own signature)."""
@@ -62,7 +83,7 @@ def _records_explicit_arguments(fn: Callable) -> Callable:
 
 
 @_records_explicit_arguments
-def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 5,
+def train(corpus: Any, *, dim: int = 100, window: int = 5, negative: int = 5,
           sample: float = 1e-3, min_count: int = 5, max_vocab_size: Optional[int] = None,
           epochs: int = 5, alpha: float = 0.025, min_alpha: float = 0.0001, sg: bool = True,
           ns_exponent: float = 0.75, workers: Optional[int] = None, seed: int = 1,
@@ -70,18 +91,23 @@ def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 
           progress: ProgressArg = None, callbacks: Sequence[Any] = (),
           checkpoint: Optional[PathLike] = None, checkpoint_every: Optional[float] = None,
           resume: Optional[PathLike] = None, eval_loss: bool = True,
-          overwrite_checkpoint: bool = False) -> Embeddings:
-    """Train word2vec embeddings on a text corpus.
+          overwrite_checkpoint: bool = False, **unknown: Any) -> Embeddings:
+    """Train word2vec embeddings on a text corpus or on sentences in memory.
 
     Parameters
     ----------
-    corpus : str or path
-        A UTF-8 text file (optionally ``.gz``, ``.bz2`` or ``.xz``): tokens separated by
+    corpus : str or path, iterable of token lists, or text stream
+        A UTF-8 text file (optionally ``.gz``, ``.bz2`` or ``.xz``): tokens separated by ASCII
         whitespace, one sentence per line; lines may be arbitrarily long (text8 is one line).
         A pipe (``/dev/stdin``, ``<(zcat ...)``) is copied once to a temporary file, which is
         removed afterwards (and never cached).
         A MediaWiki XML dump (``...pages-articles.xml.bz2``) is recognised, converted to text8-style
         text once (:func:`fastw2v.wiki.dump.ensure_text_corpus`, cached) and trained on.
+        Or sentences in memory (:mod:`fastw2v.corpus.sentences`): a list (or re-iterable object,
+        or a generator, read once) of token lists such as ``[["the", "cat"], ...]``, or a text
+        stream (``io.StringIO``, an open file) read like a corpus file. They are streamed into a
+        temporary token stream (not cached), so training on them is the same as on the
+        equivalent file: with ``workers=1`` the vectors are identical.
     dim, window, negative, sample, min_count, max_vocab_size, epochs, alpha, min_alpha, sg, \
 ns_exponent, workers, seed, shared_negatives
         Training parameters; see :class:`fastw2v.config.TrainConfig` for meanings and allowed
@@ -139,10 +165,14 @@ ns_exponent, workers, seed, shared_negatives
     ------
     ValueError
         A parameter is out of range (the message names it and the allowed range).
+    TypeError
+        An unknown keyword (gensim's names, such as ``vector_size``, get a hint naming fastw2v's),
+        or ``corpus`` is neither a path nor sentences.
     FileNotFoundError
         ``corpus`` does not exist.
     fastw2v.errors.CorpusError
-        ``corpus`` is a directory, empty, whitespace only, or no word reaches ``min_count``.
+        ``corpus`` is a directory, empty, whitespace only, or no word reaches ``min_count``; a
+        token of the sentences is empty or contains whitespace.
     fastw2v.training.trainer.TrainingDiverged
         The weights became NaN/infinite (learning rate too large).
     FileExistsError
@@ -151,6 +181,8 @@ ns_exponent, workers, seed, shared_negatives
     fastw2v.errors.ModelFormatError
         The ``resume`` checkpoint is damaged (the message names the file and what is wrong).
     """
+    if unknown:
+        raise unknown_keyword_error("train", sorted(unknown)[0])
     given = _EXPLICIT.get()
     values = dict(dim=dim, window=window, negative=negative, sample=sample, min_count=min_count,
                   max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
@@ -175,6 +207,10 @@ ns_exponent, workers, seed, shared_negatives
                              overwrite_checkpoint=overwrite_checkpoint)
 
 
+def _is_path(corpus: Any) -> bool:
+    return isinstance(corpus, (str, bytes, os.PathLike))
+
+
 def _same_directory(a: PathLike, b: PathLike) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -197,7 +233,7 @@ def _check_explicit(resume: PathLike, saved: TrainConfig, explicit: Mapping[str,
         raise ResumeConflict(resume, conflicts)
 
 
-def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
+def train_with_config(corpus: Any, config: Optional[TrainConfig], *,
                       cache_dir: Optional[PathLike] = None, use_cache: bool = True,
                       progress: ProgressArg = None, callbacks: Sequence[Any] = (),
                       checkpoint: Optional[PathLike] = None,
@@ -232,9 +268,12 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
     from .checkpoint import CheckpointDir, describe, load_checkpoint
     from ..corpus import reader
     from ..corpus.cache import prepare_corpus
+    from ..corpus.sentences import check_sentences, prepare_sentences
     from .trainer import Trainer, TrainingInterrupted
     from ..wiki.dump import ensure_text_corpus, is_wiki_dump
 
+    if not _is_path(corpus):
+        check_sentences(corpus)  # a TypeError with a hint before any work
     if resume is not None and not os.path.exists(resume):
         raise FileNotFoundError(f"checkpoint not found: {resume}")
     store = None
@@ -254,14 +293,19 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
             raise ValueError("config is required unless resume is given")
         shown = as_progress(progress)
         t0 = time.perf_counter()
-        if reader.needs_spooling(corpus):  # a pipe: read it once into a temporary file
-            spooled = reader.spool(corpus, cache_dir)
-            corpus, use_cache = spooled, False
-        if is_wiki_dump(corpus):  # a MediaWiki XML dump: converted to text once, then cached
-            corpus = ensure_text_corpus(corpus, cache_dir=cache_dir, progress=shown)
-        prepared = prepare_corpus(corpus, min_count=config.min_count,
-                                  max_vocab_size=config.max_vocab_size, cache_dir=cache_dir,
-                                  use_cache=use_cache, progress=shown)
+        if not _is_path(corpus):
+            prepared = prepare_sentences(corpus, min_count=config.min_count,
+                                         max_vocab_size=config.max_vocab_size)
+            corpus = "the sentences"  # how messages below name it
+        else:
+            if reader.needs_spooling(corpus):  # a pipe: read it once into a temporary file
+                spooled = reader.spool(corpus, cache_dir)
+                corpus, use_cache = spooled, False
+            if is_wiki_dump(corpus):  # a MediaWiki XML dump: converted once, then cached
+                corpus = ensure_text_corpus(corpus, cache_dir=cache_dir, progress=shown)
+            prepared = prepare_corpus(corpus, min_count=config.min_count,
+                                      max_vocab_size=config.max_vocab_size, cache_dir=cache_dir,
+                                      use_cache=use_cache, progress=shown)
         prepare_seconds = time.perf_counter() - t0
         if saved is not None:
             _check_same_corpus(corpus, resume, saved, prepared)

@@ -14,7 +14,7 @@ import logging
 import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from ..config import TrainConfig
 from ..errors import HintedError
 from ..kernels.driver import model_code, train_shard
 from ..kernels.state import (CURSOR_POS, CURSOR_SIZE, allocate_thread_state, make_params,
-                             make_shared, make_tables, make_weights, token_stream)
+                             make_shared, make_tables, make_weights, token_stream, weights_from)
 from ..base.progress import ProgressArg, Stage, as_progress
 from ..base.signals import critical, interrupt_signal, signal_name
 from ..base.text import count
@@ -123,10 +123,15 @@ class Trainer:
         Whitespace tokens in the corpus file including out-of-vocabulary ones, for raw words/s.
     eval_loss : bool
         Compute the evaluation loss (:mod:`fastw2v.training.evalloss`) at every epoch's end.
+    initial_weights : (syn0, syn1), optional
+        Continue training from these ``(n_words, dim)`` input and output vectors (copied) instead
+        of a fresh initialisation; the learning rate still decays from ``config.alpha`` to
+        ``config.min_alpha`` over this run's ``config.epochs``.
     """
 
     def __init__(self, config: TrainConfig, tokens: np.ndarray, counts: np.ndarray,
-                 raw_tokens_per_epoch: Optional[int] = None, eval_loss: bool = True):
+                 raw_tokens_per_epoch: Optional[int] = None, eval_loss: bool = True,
+                 initial_weights: Optional[Tuple[np.ndarray, np.ndarray]] = None):
         self.config = config
         self.tokens = token_stream(tokens)  # read-only view, no copy
         self.n_words = int(len(counts))
@@ -135,7 +140,13 @@ class Trainer:
                                      else self.words_per_epoch)
         self.total_words = max(1, self.words_per_epoch * config.epochs)
 
-        self.weights = make_weights(self.n_words, config.dim, config.seed)
+        if initial_weights is None:
+            self.weights = make_weights(self.n_words, config.dim, config.seed)
+        else:
+            if np.shape(initial_weights[0]) != (self.n_words, config.dim):
+                raise ValueError(f"initial weights have shape {np.shape(initial_weights[0])}, "
+                                 f"expected {(self.n_words, config.dim)}")
+            self.weights = weights_from(*initial_weights)
         self.tables = make_tables(counts, config.sample, config.ns_exponent)
         self.loss_probe = None
         if eval_loss:

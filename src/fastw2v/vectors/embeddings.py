@@ -22,6 +22,7 @@ from ..config import TrainConfig
 from ..errors import ModelFormatError
 from . import native
 from . import word2vec as w2vformat
+from .query import best_rows, unit_rows, unit_vector
 
 logger = logging.getLogger("fastw2v")
 
@@ -34,17 +35,8 @@ _MOVED_TO_ANALYSIS = {"evaluate_analogies": "evaluate.evaluate_analogies",
                       "plot_words": "plots.plot_words"}
 
 
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows of ``vectors`` scaled to unit length, as float32; zero rows stay zero (no NaN)."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float64))
-    norms[norms == 0.0] = 1.0
-    return (vectors / norms[:, None]).astype(np.float32, copy=False)
-
-
 def _unit(vec: np.ndarray) -> np.ndarray:
-    norm = float(np.sqrt(np.dot(vec.astype(np.float64), vec.astype(np.float64))))
-    return (vec / (norm if norm > 0.0 else 1.0)).astype(np.float32, copy=False)
+    return unit_vector(vec).astype(np.float32, copy=False)
 
 
 class Embeddings:
@@ -256,26 +248,11 @@ class Embeddings:
 
     def _top(self, query: np.ndarray, exclude: Sequence[int], topn: Optional[int],
              restrict_vocab: Optional[int]) -> List[Tuple[str, float]]:
-        topn = check_int("topn", topn, 0, allow_none=True)
+        check_int("topn", topn, 0, allow_none=True)
         limit = check_int("restrict_vocab", restrict_vocab, 0, allow_none=True)
-        unit = self.unit_vectors
         n = len(self) if limit is None else min(limit, len(self))
-        sims = unit[:n] @ query.astype(np.float32)
-        excluded = {r for r in exclude if r < n}
-        for r in excluded:
-            sims[r] = -np.inf
-        k = n - len(excluded) if topn is None else min(topn, n - len(excluded))
-        if k <= 0:
-            return []
-        if k < n:
-            part = np.argpartition(-sims, k - 1)[:k]
-            # argpartition breaks ties at the boundary arbitrarily: keep every tied candidate
-            cand = np.flatnonzero(sims >= sims[part].min())
-        else:
-            cand = np.arange(n)
-        # best first; equal scores in row order
-        order = cand[np.lexsort((cand, -sims[cand]))][:k]
-        return [(self.words[i], float(sims[i])) for i in order]
+        sims = self.unit_vectors[:n] @ query.astype(np.float32)
+        return [(self.words[i], float(sims[i])) for i in best_rows(sims, topn, exclude)]
 
     def __getattr__(self, name: str) -> Any:
         # Evaluation, probe, bias and plots are functions of an Embeddings in fastw2v.analysis
@@ -298,12 +275,13 @@ class Embeddings:
 
     @classmethod
     def load(cls, path: PathLike, mmap_mode: Optional[str] = None) -> "Embeddings":
-        """Load a directory written by :meth:`save`.
+        """Load a directory written by :meth:`save`, or a native model file
+        (:meth:`fastw2v.KeyedVectors.save`, :meth:`fastw2v.Word2Vec.save`: its input vectors).
 
         Parameters
         ----------
         path : str or os.PathLike
-            The model directory.
+            The model directory or file.
         mmap_mode : {None, "r", "r+", "c"}
             Passed to ``numpy.load``: with ``"r"`` the vectors are memory-mapped read-only and
             pages are read on demand (several processes share one copy).
@@ -345,13 +323,16 @@ class Embeddings:
 
     @classmethod
     def load_word2vec_format(cls, path: PathLike, binary: Optional[bool] = None,
-                             limit: Optional[int] = None, *,
-                             unicode_errors: str = "strict") -> "Embeddings":
-        """Read a word2vec.c text or binary file (``binary=None`` detects which).
+                             limit: Optional[int] = None, *, unicode_errors: str = "strict",
+                             no_header: Optional[bool] = None) -> "Embeddings":
+        """Read a word2vec.c text or binary file (``binary=None`` detects which), a GloVe file
+        (no header line; ``no_header=None`` detects it), or any of them gzip/bzip2/xz compressed.
 
-        ``limit`` reads only the first rows. See :func:`fastw2v.vectors.word2vec.read_word2vec` for the
-        errors raised (:class:`~fastw2v.errors.ModelFormatError` naming file and row).
+        ``limit`` reads only the first rows. See :func:`fastw2v.vectors.word2vec_read.read_word2vec`
+        for the errors raised (:class:`~fastw2v.errors.ModelFormatError` naming file and row, or
+        saying what a file of another kind -- a gensim pickle, a fastText model -- is).
         """
         words, vectors = w2vformat.read_word2vec(path, binary=binary, limit=limit,
-                                                 unicode_errors=unicode_errors)
+                                                 unicode_errors=unicode_errors,
+                                                 no_header=no_header)
         return cls(vectors, words)

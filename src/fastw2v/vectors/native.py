@@ -1,13 +1,23 @@
-"""fastw2v's native model format: a directory with the vectors, the vocabulary and the config.
+"""fastw2v's native model format: the vectors, the vocabulary and the config, in a directory or
+in one file.
 
 * ``vectors.npy`` -- the float32 matrix (``numpy.save``; loadable with ``mmap_mode``),
 * ``vocab.tsv`` -- one ``word<TAB>count`` line per row (just ``word`` when there are no counts;
   :mod:`fastw2v.base.vocabfile`),
 * ``config.json`` -- ``{"format": "fastw2v-embeddings", "version": 1, "vocab_size", "dim",
-  "has_counts", "config": {...} | null, "stats": {...} | null}``.
+  "has_counts", "config": {...} | null, "stats": {...} | null}``, and optionally
+  ``"has_output_vectors": true`` and ``"extra": {...}`` (a Word2Vec model's state),
+* ``syn1neg.npy`` -- optional: the output ("negative-sampling") weights, same shape as the
+  vectors, which continued training needs (:meth:`fastw2v.Word2Vec.save`).
 
-The directory is written beside its final name and renamed into place
-(:func:`fastw2v.base.atomic.atomic_directory`), so a reader sees the old or the new complete model.
+The optional pieces were added without changing the version: a reader that does not know them
+ignores them and loads the vectors, and a directory without them loads as before.
+
+Containers: a **directory** (:meth:`Embeddings.save`, ``fastw2v train --format native``), written
+beside its final name and renamed into place (:func:`fastw2v.base.atomic.atomic_directory`), so a
+reader sees the old or the new complete model; or **one file** holding the same files as an
+uncompressed tar (:mod:`fastw2v.vectors.modelfile`; what :meth:`fastw2v.KeyedVectors.save` and
+:meth:`fastw2v.Word2Vec.save` write), written atomically. :func:`load_native` reads both.
 """
 from __future__ import annotations
 
@@ -23,7 +33,10 @@ from ..base.atomic import atomic_directory
 from ..base.jsonutil import json_default
 from ..base.paths import PathLike
 from ..base.vocabfile import check_vocab_word, read_vocab_file, write_vocab_file
+from ..base.vocabfile import format_vocab, parse_vocab
 from ..errors import ModelFormatError
+from . import filekind
+from .modelfile import ModelFile, is_tar, write_model_file
 
 logger = logging.getLogger("fastw2v")
 
@@ -32,6 +45,8 @@ FORMAT_VERSION = 1
 VECTORS_FILE = "vectors.npy"
 VOCAB_FILE = "vocab.tsv"
 META_FILE = "config.json"
+#: The output weights of a Word2Vec model (gensim's name for them, ``syn1neg``).
+OUTPUT_FILE = "syn1neg.npy"
 
 
 class NativeModel(NamedTuple):
@@ -43,28 +58,46 @@ class NativeModel(NamedTuple):
     config: Optional[Dict[str, Any]]
     stats: Optional[Dict[str, Any]]
     meta_path: Path
+    output_vectors: Optional[np.ndarray] = None
+    extra: Optional[Dict[str, Any]] = None
 
 
 def save_native(path: PathLike, vectors: np.ndarray, words: Sequence[str], *,
                 counts: Optional[np.ndarray] = None, config: Optional[Dict[str, Any]] = None,
-                stats: Optional[Dict[str, Any]] = None) -> None:
-    """Write a native model directory at ``path``.
+                stats: Optional[Dict[str, Any]] = None,
+                output_vectors: Optional[np.ndarray] = None,
+                extra: Optional[Dict[str, Any]] = None, single_file: bool = False) -> None:
+    """Write a native model at ``path``: a directory, or one file with ``single_file``.
 
-    An existing ``path`` is replaced only if it is a fastw2v model directory or an empty
-    directory.
+    An existing ``path`` is replaced only if it is a fastw2v model (directory or file) of the same
+    container, an empty directory, or (``single_file``) an empty file.
+
+    Parameters
+    ----------
+    output_vectors : array, optional
+        The output weights (``syn1neg.npy``), same shape as ``vectors``.
+    extra : dict, optional
+        JSON-serializable state stored in ``config.json`` under ``"extra"``.
 
     Raises
     ------
     ValueError
         A word contains a tab or a line break, or is empty (it cannot be stored in
-        ``vocab.tsv``), a count is negative, or ``stats`` is not JSON-serializable.
+        ``vocab.tsv``), a count is negative, ``output_vectors`` has another shape, or ``stats`` /
+        ``extra`` is not JSON-serializable.
     FileExistsError
-        ``path`` exists and is a file or a non-empty directory that is not a fastw2v model.
+        ``path`` exists and is not something this call may replace.
     """
     path = Path(path)
     for w in words:
         check_vocab_word(w)
-    check_replaceable(path)
+    if output_vectors is not None and np.shape(output_vectors) != np.shape(vectors):
+        raise ValueError(f"output vectors have shape {np.shape(output_vectors)}, the vectors "
+                         f"{np.shape(vectors)}")
+    if single_file:
+        check_replaceable_file(path)
+    else:
+        check_replaceable(path)
     meta = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -74,29 +107,47 @@ def save_native(path: PathLike, vectors: np.ndarray, words: Sequence[str], *,
         "config": config,
         "stats": stats,
     }
+    if output_vectors is not None:
+        meta["has_output_vectors"] = True
+    if extra is not None:
+        meta["extra"] = extra
     try:
         meta_text = json.dumps(meta, indent=2, default=json_default, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"cannot save stats as JSON: {exc}") from None
-    with atomic_directory(path) as tmp:
-        with open(tmp / VECTORS_FILE, "wb") as fh:
-            np.save(fh, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        write_vocab_file(tmp / VOCAB_FILE, list(words),
-                         None if counts is None else np.asarray(counts).tolist())
-        with open(tmp / META_FILE, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(meta_text + "\n")
+    count_list = None if counts is None else np.asarray(counts).tolist()
+    arrays = [(VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))]
+    if output_vectors is not None:
+        arrays.append((OUTPUT_FILE, np.ascontiguousarray(output_vectors, dtype=np.float32)))
+    if single_file:
+        write_model_file(path, [(META_FILE, (meta_text + "\n").encode("utf-8")),
+                                (VOCAB_FILE, format_vocab(list(words), count_list)), *arrays])
+    else:
+        with atomic_directory(path) as tmp:
+            for name, array in arrays:
+                with open(tmp / name, "wb") as fh:
+                    np.save(fh, array, allow_pickle=False)
+            write_vocab_file(tmp / VOCAB_FILE, list(words), count_list)
+            with open(tmp / META_FILE, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(meta_text + "\n")
     logger.debug("saved %d x %d embeddings to %s", len(words), vectors.shape[1], path)
 
 
 def load_native(path: PathLike, mmap_mode: Optional[str] = None) -> NativeModel:
-    """Read and cross-check a native model directory (see :meth:`Embeddings.load`)."""
+    """Read and cross-check a native model, a directory or a file (see :meth:`Embeddings.load`)."""
     path = Path(path)
     if mmap_mode not in (None, "r", "r+", "c"):
         raise ValueError(f"mmap_mode must be None, 'r', 'r+' or 'c', got {mmap_mode!r}")
     if not path.exists():
         raise FileNotFoundError(f"no such model directory: {path}")
     if not path.is_dir():
-        raise ModelFormatError(f"{path}: not a fastw2v model directory (for a word2vec "
+        if is_tar(path):
+            with ModelFile(path) as mf:
+                return _load_model_file(mf, mmap_mode)
+        kind, _ = filekind.kind_of(path)
+        if kind != filekind.WORD2VEC:
+            raise filekind.not_word2vec_error(path, kind)
+        raise ModelFormatError(f"{path}: not a fastw2v model directory or file (for a word2vec "
                                f".txt/.bin file use Embeddings.load_word2vec_format)")
     for name in (META_FILE, VOCAB_FILE, VECTORS_FILE):
         if not (path / name).is_file():
@@ -106,6 +157,30 @@ def load_native(path: PathLike, mmap_mode: Optional[str] = None) -> NativeModel:
     words, counts = read_vocab_file(path / VOCAB_FILE,
                                     counts=None if has_counts is None else bool(has_counts))
     vectors = _read_vectors(path / VECTORS_FILE, mmap_mode)
+    output = None
+    if meta.get("has_output_vectors"):
+        if not (path / OUTPUT_FILE).is_file():
+            raise ModelFormatError(f"{path}: missing {OUTPUT_FILE}, which {META_FILE} declares")
+        output = _read_vectors(path / OUTPUT_FILE, mmap_mode)
+    return _checked(path, meta, words, counts, vectors, output, path / META_FILE)
+
+
+def _load_model_file(mf: ModelFile, mmap_mode: Optional[str]) -> NativeModel:
+    path = mf.path
+    meta = _check_meta(mf.read_json(META_FILE), f"{path}: {META_FILE}")
+    has_counts = meta.get("has_counts")
+    words, counts = parse_vocab(mf.read_bytes(VOCAB_FILE), f"{path}: {VOCAB_FILE}",
+                                counts=None if has_counts is None else bool(has_counts))
+    vectors = _check_vectors(mf.load_array(VECTORS_FILE, mmap_mode), f"{path}: {VECTORS_FILE}")
+    output = None
+    if meta.get("has_output_vectors"):
+        output = _check_vectors(mf.load_array(OUTPUT_FILE, mmap_mode), f"{path}: {OUTPUT_FILE}")
+    return _checked(path, meta, words, counts, vectors, output, path)
+
+
+def _checked(path: Path, meta: Dict[str, Any], words: List[str], counts, vectors: np.ndarray,
+             output: Optional[np.ndarray], meta_path: Path) -> NativeModel:
+    """The model after the cross-checks between its pieces."""
     if vectors.shape[0] != len(words):
         raise ModelFormatError(f"{path}: {VECTORS_FILE} has {vectors.shape[0]} rows but "
                                f"{VOCAB_FILE} has {len(words)} words")
@@ -121,8 +196,36 @@ def load_native(path: PathLike, mmap_mode: Optional[str] = None) -> NativeModel:
     stats = meta.get("stats")
     if stats is not None and not isinstance(stats, dict):
         raise ModelFormatError(f"{path / META_FILE}: 'stats' must be an object or null")
+    extra = meta.get("extra")
+    if extra is not None and not isinstance(extra, dict):
+        raise ModelFormatError(f"{path / META_FILE}: 'extra' must be an object or null")
+    if output is not None and output.shape != vectors.shape:
+        raise ModelFormatError(f"{path}: {OUTPUT_FILE} has shape {output.shape} but "
+                               f"{VECTORS_FILE} {vectors.shape}")
     return NativeModel(vectors, words, None if counts is None else np.array(counts, np.int64),
-                       config, stats, path / META_FILE)
+                       config, stats, meta_path, output, extra)
+
+
+def check_replaceable_file(path: Path) -> None:
+    """Raise unless ``path`` is absent, an empty file or a native model file (what
+    :func:`save_native` with ``single_file`` may replace)."""
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_dir():
+        raise FileExistsError(f"{path} is a directory; a model is saved to a file here (to "
+                              f"replace a model directory, save to a new path or remove it)")
+    if path.stat().st_size == 0:
+        return
+    ok = False
+    if is_tar(path):
+        try:
+            with ModelFile(path) as mf:
+                ok = mf.has(META_FILE) and mf.read_json(META_FILE).get("format") == FORMAT_NAME
+        except (ModelFormatError, OSError, AttributeError):
+            ok = False
+    if not ok:
+        raise FileExistsError(f"{path} exists and is not a fastw2v model file; refusing to "
+                              f"replace it")
 
 
 def check_replaceable(path: Path) -> None:
@@ -151,6 +254,10 @@ def _read_meta(path: Path) -> Dict[str, Any]:
             meta = json.load(fh)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ModelFormatError(f"{path}: corrupt JSON: {exc}") from None
+    return _check_meta(meta, path)
+
+
+def _check_meta(meta: Any, path: Any) -> Dict[str, Any]:
     if not isinstance(meta, dict):
         raise ModelFormatError(f"{path}: expected a JSON object")
     if meta.get("format") != FORMAT_NAME:
@@ -204,6 +311,10 @@ def _read_vectors(path: Path, mmap_mode: Optional[str]) -> np.ndarray:
         raise ModelFormatError(f"{path}: corrupt or truncated .npy file: {exc}") from None
     if not isinstance(vectors, np.ndarray):
         raise ModelFormatError(f"{path}: expected one array, got {type(vectors).__name__}")
+    return _check_vectors(vectors, path)
+
+
+def _check_vectors(vectors: np.ndarray, path: Any) -> np.ndarray:
     if vectors.dtype != np.float32:
         raise ModelFormatError(f"{path}: vectors have dtype {vectors.dtype}, expected float32")
     if vectors.ndim != 2:
