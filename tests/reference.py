@@ -146,14 +146,21 @@ def split_sentences(tokens):
 
 
 def train_reference(tokens, syn0, syn1, *, sg, window, negative, alpha, keep_threshold,
-                    ns_threshold, ns_alias, sig_table, rng_state):
+                    ns_threshold, ns_alias, sig_table, rng_state, hs=None):
     """A whole single-thread pass at constant ``alpha``, sentence by sentence, no blocks.
 
     ``sg``: True (exact skip-gram), False (CBOW) or "hogbatch" (skip-gram, shared negatives).
+    ``hs``: None, or ``(paths, syn1hs)`` with ``paths[w] = (codes, points)``: hierarchical softmax
+    (skip-gram or CBOW) before the negatives, which are drawn only when ``negative > 0``.
 
-    Returns float64 (syn0, syn1). Matches the kernels draw for draw when every sentence fits in one
-    block or when nothing is subsampled.
+    Returns float64 (syn0, syn1), and syn1hs as a third element with ``hs``. Matches the kernels
+    draw for draw when every sentence fits in one block or when nothing is subsampled.
     """
+    if hs is not None:
+        return _train_reference_hs(tokens, syn0, syn1, hs, sg=sg, window=window,
+                                   negative=negative, alpha=alpha, keep_threshold=keep_threshold,
+                                   ns_threshold=ns_threshold, ns_alias=ns_alias,
+                                   sig_table=sig_table, rng_state=rng_state)
     syn0 = syn0.astype(np.float64)
     syn1 = syn1.astype(np.float64)
     rng = ReferenceRNG(rng_state)
@@ -189,3 +196,75 @@ def _targets(rng, word, negative, ns_threshold, ns_alias):
         if neg != word:
             targets.append(neg)
     return targets
+
+
+# --- hierarchical softmax ------------------------------------------------------------------------
+def huffman_cost(counts):
+    """Total weighted path length sum_w count_w * len_w of an optimal prefix code (Huffman's
+    algorithm with a heap; every optimal code has this cost), counts clamped to >= 1."""
+    import heapq
+    heap = [max(int(c), 1) for c in counts]
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        merged = heapq.heappop(heap) + heapq.heappop(heap)
+        cost += merged  # every leaf below the new node gets one bit longer
+        heapq.heappush(heap, merged)
+    return cost
+
+
+def hs_loss(h, node_vectors, codes):
+    """-log P(w | h) = -sum_k log s((1 - 2 c_k) h . u_k) with the exact sigmoid."""
+    total = 0.0
+    for u, c in zip(node_vectors, codes):
+        total -= math.log(sigmoid((1 - 2 * int(c)) * float(np.dot(h, u))))
+    return total
+
+
+def hs_step(h, syn1hs, codes, points, alpha, sig_table):
+    """One hierarchical-softmax step in word2vec.c's order on the float64 ``syn1hs`` (updated in
+    place); a node whose score is outside [-MAX_EXP, MAX_EXP] is skipped. Returns the
+    accumulated gradient for h."""
+    neu1e = np.zeros(len(h), dtype=np.float64)
+    for c, p in zip(codes, points):
+        f = float(np.dot(h, syn1hs[p]))
+        if f <= -MAX_EXP or f >= MAX_EXP:
+            continue
+        g = (1.0 - int(c) - table_sigmoid(f, sig_table)) * alpha
+        neu1e += g * syn1hs[p]
+        syn1hs[p] = syn1hs[p] + g * h
+    return neu1e
+
+
+def _train_reference_hs(tokens, syn0, syn1, hs, *, sg, window, negative, alpha, keep_threshold,
+                        ns_threshold, ns_alias, sig_table, rng_state):
+    paths, syn1hs = hs
+    syn0 = syn0.astype(np.float64)
+    syn1 = syn1.astype(np.float64)
+    syn1hs = syn1hs.astype(np.float64)
+    rng = ReferenceRNG(rng_state)
+
+    def step(h, word):
+        targets = _targets(rng, word, negative, ns_threshold, ns_alias) if negative else []
+        codes, points = paths[word]
+        neu1e = hs_step(h, syn1hs, codes, points, alpha, sig_table)
+        if targets:
+            neu1e = neu1e + ns_step(h, syn1, targets, alpha, sig_table)
+        return neu1e
+
+    for sentence in split_sentences(tokens):
+        kept = [w for w in sentence if rng.keep(keep_threshold, w)]
+        for i, word in enumerate(kept):
+            b = 1 + rng.below(window)
+            lo, hi = max(0, i - b), min(len(kept), i + b + 1)
+            positions = [j for j in range(lo, hi) if j != i]
+            if sg:
+                for j in positions:
+                    h = syn0[kept[j]].copy()
+                    syn0[kept[j]] = h + step(h, word)
+            elif positions:
+                h = np.mean([syn0[kept[j]] for j in positions], axis=0)
+                neu1e = step(h, word)
+                for j in positions:
+                    syn0[kept[j]] = syn0[kept[j]] + neu1e
+    return syn0, syn1, syn1hs

@@ -5,6 +5,8 @@ A checkpoint is a directory written atomically (temporary directory, fsync, rena
 intact:
 
 * ``syn0.npy``, ``syn1.npy`` -- the weights (padded rows, as the kernels hold them);
+* ``syn1hs.npy`` -- with hierarchical softmax only: the inner-node vectors (the Huffman tree
+  itself is rebuilt from the vocabulary's counts, deterministically);
 * ``state.npz`` -- progress counters, per-thread statistics, RNG states, cursors and block buffers;
 * ``vocab.tsv`` -- the vocabulary, to check that a resumed run sees the same corpus;
 * ``checkpoint.json`` -- format, config, epoch, per-epoch statistics so far, elapsed time.
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import numpy as np
 
@@ -42,17 +44,22 @@ class Checkpoint:
     syn1: np.ndarray
     arrays: Dict[str, np.ndarray]
     meta: Dict[str, Any]
+    syn1hs: Optional[np.ndarray] = None
 
 
 def save_checkpoint(path: PathLike, *, config: TrainConfig, vocab: Vocab, syn0: np.ndarray,
-                    syn1: np.ndarray, arrays: Dict[str, np.ndarray], meta: Dict[str, Any]) -> Path:
-    """Write a checkpoint directory at ``path`` atomically (replacing an older checkpoint)."""
+                    syn1: np.ndarray, arrays: Dict[str, np.ndarray], meta: Dict[str, Any],
+                    syn1hs: Optional[np.ndarray] = None) -> Path:
+    """Write a checkpoint directory at ``path`` atomically (replacing an older checkpoint);
+    ``syn1hs`` (hierarchical softmax's inner-node vectors) is saved when it has rows."""
     path = Path(path)
     if path.exists() and not (path / "checkpoint.json").is_file():
         raise FileExistsError(f"refusing to overwrite {path}: it exists and is not a checkpoint")
     with atomic_directory(path) as tmp:
         np.save(tmp / "syn0.npy", syn0)
         np.save(tmp / "syn1.npy", syn1)
+        if syn1hs is not None and syn1hs.shape[0]:
+            np.save(tmp / "syn1hs.npy", syn1hs)
         np.savez(tmp / "state.npz", **{k: arrays[k] for k in _ARRAYS})
         vocab.save(tmp / "vocab.tsv")
         doc = dict(format=FORMAT_NAME, version=FORMAT_VERSION, config=config.to_dict(), **meta)
@@ -83,6 +90,9 @@ def load_checkpoint(path: PathLike) -> Checkpoint:
         config = TrainConfig.from_dict(doc.pop("config"))
         syn0 = np.load(path / "syn0.npy", allow_pickle=False)
         syn1 = np.load(path / "syn1.npy", allow_pickle=False)
+        syn1hs = None
+        if config.hs and (path / "syn1hs.npy").exists():
+            syn1hs = np.load(path / "syn1hs.npy", allow_pickle=False)
         with np.load(path / "state.npz", allow_pickle=False) as z:
             arrays = {k: z[k] for k in _ARRAYS}
         vocab = Vocab.load(path / "vocab.tsv")
@@ -93,4 +103,11 @@ def load_checkpoint(path: PathLike) -> Checkpoint:
     if syn0.shape != syn1.shape or syn0.shape[0] != len(vocab) or syn0.dtype != np.float32:
         raise ModelFormatError(f"corrupt checkpoint {path}: weights {syn0.shape}/{syn1.shape} do "
                                f"not match a vocabulary of {len(vocab)} words")
-    return Checkpoint(config=config, vocab=vocab, syn0=syn0, syn1=syn1, arrays=arrays, meta=doc)
+    inner = (len(vocab) - 1, syn0.shape[1])
+    if config.hs and len(vocab) > 1 and (syn1hs is None or syn1hs.shape != inner
+                                         or syn1hs.dtype != np.float32):
+        raise ModelFormatError(f"corrupt checkpoint {path}: hierarchical softmax needs "
+                               f"syn1hs.npy of shape {inner}, found "
+                               f"{'none' if syn1hs is None else syn1hs.shape}")
+    return Checkpoint(config=config, vocab=vocab, syn0=syn0, syn1=syn1, arrays=arrays, meta=doc,
+                      syn1hs=syn1hs)

@@ -11,13 +11,16 @@ So fastw2v also reports an **evaluation loss**: the same negative-sampling objec
 sigmoid, on a fixed probe of ``PROBE_CENTERS`` center words drawn once from the token stream, with
 their full windows (within the sentence) and ``negative`` negatives each, drawn once. It changes no
 weight and draws from its own seeded NumPy generator, so training stays bit-for-bit the same. It
-is comparable from epoch to epoch and decreases as the model fits the corpus.
+is comparable from epoch to epoch and decreases as the model fits the corpus. With hierarchical
+softmax the objective trained is the path loss of :mod:`fastw2v.kernels.hs` (plus negative
+sampling when ``negative > 0``), and the probe scores that.
 
 Runs once per epoch in vectorized NumPy (a few milliseconds), outside the kernels.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -66,14 +69,23 @@ def make_probe(tokens: np.ndarray, ns_probabilities: np.ndarray, window: int, ne
     return LossProbe(centers=centers, contexts=ctx, negatives=negatives)
 
 
-def probe_loss(probe: LossProbe, syn0: np.ndarray, syn1: np.ndarray, dim: int, sg: bool) -> float:
-    """Mean negative-sampling loss per example on the probe (exact sigmoid, float64).
+def probe_loss(probe: LossProbe, syn0: np.ndarray, syn1: np.ndarray, dim: int, sg: bool,
+               hs: Optional[Tuple[np.ndarray, ...]] = None) -> float:
+    """Mean loss per example on the probe (exact sigmoid, float64): the negative-sampling loss,
+    plus the hierarchical-softmax loss when ``hs`` is given.
 
     Skip-gram: every (context, center) pair of the probe is an example. CBOW: every center word,
     with the mean of its context vectors as the hidden vector.
+
+    ``hs`` is ``(syn1hs, codes, points, offsets)`` (:class:`fastw2v.kernels.state.Weights` and
+    :class:`~fastw2v.kernels.state.Tables`); each example then adds ``-log P(center | h)`` along
+    the center's Huffman path. A probe drawn with ``negative=0`` has no negative-sampling part
+    (hierarchical softmax alone), so its loss is the hierarchical-softmax loss only.
     """
     if len(probe.centers) == 0:
         return float("nan")
+    if hs is not None:
+        return _hs_probe_loss(probe, syn0, syn1, dim, sg, hs)
     mask = probe.contexts >= 0
     ctx = np.where(mask, probe.contexts, 0)
     h = syn0[ctx, :dim].astype(np.float64)                      # (N, 2W, D)
@@ -88,3 +100,47 @@ def probe_loss(probe: LossProbe, syn0: np.ndarray, syn1: np.ndarray, dim: int, s
     pos = np.einsum("nd,nd->n", hidden, out_pos)
     neg = np.einsum("nd,nkd->nk", hidden, out_neg)
     return float((np.logaddexp(0.0, -pos) + np.logaddexp(0.0, neg).sum(axis=1)).mean())
+
+
+#: Probe centers scored at once by the hierarchical-softmax loss: bounds its temporaries
+#: (``chunk x 2 window x MAX_CODE_LENGTH`` scores, ``chunk x path x dim`` node vectors: ~20 MB at
+#: dim 100) whatever the probe size.
+_HS_CHUNK = 1000
+
+
+def _hs_probe_loss(probe: LossProbe, syn0: np.ndarray, syn1: np.ndarray, dim: int, sg: bool,
+                   hs: Tuple[np.ndarray, ...]) -> float:
+    """:func:`probe_loss` with hierarchical softmax: the path loss of every example, plus the
+    negative-sampling loss when the probe has negatives; computed in chunks of centers."""
+    syn1hs, codes, points, offsets = hs
+    with_ns = probe.negatives.shape[1] > 0
+    total = 0.0
+    n_examples = 0
+    for lo in range(0, len(probe.centers), _HS_CHUNK):
+        part = LossProbe(probe.centers[lo:lo + _HS_CHUNK], probe.contexts[lo:lo + _HS_CHUNK],
+                         probe.negatives[lo:lo + _HS_CHUNK])
+        mask = part.contexts >= 0
+        h = syn0[np.where(mask, part.contexts, 0), :dim].astype(np.float64)   # (n, 2W, D)
+        if not sg:
+            h = ((h * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1)[:, None])[:, None, :]
+            mask = np.ones((len(part.centers), 1), dtype=bool)
+        # the centers' paths, padded to the longest: nodes (n, L), signs y = 1 - 2 code, valid
+        begin, length = offsets[part.centers], offsets[part.centers + 1] - offsets[part.centers]
+        loss = np.zeros(h.shape[:2])                                          # (n, 2W)
+        steps = np.arange(int(length.max()))
+        if len(steps):  # a one-word vocabulary has empty paths
+            on_path = steps[None, :] < length[:, None]
+            at = np.where(on_path, begin[:, None] + steps[None, :], 0)
+            nodes = syn1hs[points[at], :dim].astype(np.float64)               # (n, L, D)
+            sign = np.where(on_path, 1.0 - 2.0 * codes[at], 0.0)
+            score = np.einsum("nwd,nld->nwl", h, nodes) * sign[:, None, :]
+            loss += (np.logaddexp(0.0, -score) * on_path[:, None, :]).sum(axis=2)
+        if with_ns:
+            out_pos = syn1[part.centers, :dim].astype(np.float64)
+            out_neg = syn1[part.negatives, :dim].astype(np.float64)
+            pos = np.einsum("nwd,nd->nw", h, out_pos)
+            neg = np.einsum("nwd,nkd->nwk", h, out_neg)
+            loss = loss + np.logaddexp(0.0, -pos) + np.logaddexp(0.0, neg).sum(axis=2)
+        total += float(loss[mask].sum())
+        n_examples += int(mask.sum())
+    return total / n_examples
