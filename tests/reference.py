@@ -268,3 +268,71 @@ def _train_reference_hs(tokens, syn0, syn1, hs, *, sg, window, negative, alpha, 
                 for j in positions:
                     syn0[kept[j]] = syn0[kept[j]] + neu1e
     return syn0, syn1, syn1hs
+
+
+# --- word classes (word2vec.c's -classes) ----------------------------------------------------------
+def kmeans_classes(vectors, k, iterations=10):
+    """word2vec.c's k-means loop written out word by word (float64): round-robin start, centroids
+    = normalised means, each word to the centroid of largest dot product (first on ties); a class
+    left empty is never chosen again."""
+    x = np.asarray(vectors, dtype=np.float64)
+    n, d = x.shape
+    labels = [w % k for w in range(n)]
+    for _ in range(iterations):
+        sums = [np.zeros(d) for _ in range(k)]
+        for w in range(n):
+            sums[labels[w]] += x[w]
+        centroids = []
+        for c in range(k):
+            norm = math.sqrt(float(np.dot(sums[c], sums[c])))
+            centroids.append(sums[c] / norm if norm > 0 else None)
+        for w in range(n):
+            best, best_score = 0, -math.inf
+            for c in range(k):
+                if centroids[c] is None:
+                    continue
+                score = float(np.dot(centroids[c], x[w]))
+                if score > best_score:
+                    best, best_score = c, score
+            labels[w] = best
+    return np.array(labels)
+
+
+# --- phrases (word2phrase) -------------------------------------------------------------------------
+def phrase_scores(text, min_count, scoring):
+    """word2phrase's counts on ``text``: words and adjacent pairs within a line, every pair's
+    score (``default``: (n_ab - min_count) N / (n_a n_b); ``npmi``); non-candidates (a count
+    below ``min_count``) are left out."""
+    from collections import Counter
+    lines = [line.split() for line in text.split("\n")]
+    words = Counter(w for line in lines for w in line)
+    pairs = Counter(p for line in lines for p in zip(line, line[1:]))
+    n = sum(words.values())
+    scores = {}
+    for (a, b), n_ab in pairs.items():
+        if min(n_ab, words[a], words[b]) < min_count:
+            continue
+        if scoring == "default":
+            scores[a, b] = (n_ab - min_count) * n / (words[a] * words[b])
+        else:
+            p_ab = n_ab / n
+            scores[a, b] = (math.log(p_ab / ((words[a] / n) * (words[b] / n))) / -math.log(p_ab)
+                            if p_ab < 1 else 1.0)
+    return scores, pairs
+
+
+def rewrite_phrases(text, accepted, delimiter="_"):
+    """Join the ``accepted`` pairs of each line greedily from the left; single spaces between
+    tokens, the lines (and a final newline, or its absence) kept."""
+    out = []
+    for line in text.split("\n"):
+        toks, res, j = line.split(), [], 0
+        while j < len(toks):
+            if j + 1 < len(toks) and (toks[j], toks[j + 1]) in accepted:
+                res.append(toks[j] + delimiter + toks[j + 1])
+                j += 2
+            else:
+                res.append(toks[j])
+                j += 1
+        out.append(" ".join(res))
+    return "\n".join(out)

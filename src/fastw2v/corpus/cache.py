@@ -9,6 +9,7 @@ is never mistaken for a complete one; an entry whose files disagree with its met
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -148,6 +149,15 @@ def _load_cached(cache: Path, key: str, fields: dict, path: Path) -> Optional[Pr
                           corpus_path=path)
 
 
+def _vocab_digest(vocab: Vocab) -> str:
+    """SHA-256 of a vocabulary's words and counts, in id order."""
+    h = hashlib.sha256()
+    for start in range(0, len(vocab), 100_000):
+        chunk = zip(vocab.words[start:start + 100_000], vocab.counts[start:start + 100_000].tolist())
+        h.update("".join(f"{w}\t{c}\n" for w, c in chunk).encode("utf-8"))
+    return h.hexdigest()
+
+
 def _unlink_quietly(path: Path) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
@@ -159,7 +169,8 @@ def _unlink_quietly(path: Path) -> None:
 
 def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Optional[int] = None,
                    cache_dir: Optional[PathLike] = None, use_cache: bool = True,
-                   chunk_bytes: int = _corpus.CHUNK_BYTES) -> PreparedCorpus:
+                   chunk_bytes: int = _corpus.CHUNK_BYTES, vocab: Optional[Vocab] = None,
+                   oov_ends_sentence: bool = False) -> PreparedCorpus:
     """Count a corpus, build its vocabulary and encode it as a memory-mapped int32 stream.
 
     Parameters
@@ -180,6 +191,13 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
         False: neither read nor write the cache; the stream goes to a temporary file.
     chunk_bytes : int
         Bytes of corpus read per step.
+    vocab : Vocab, optional
+        Use this vocabulary (read from a file: :func:`fastw2v.corpus.vocab.read_vocab`) instead
+        of counting the corpus, which is then only encoded; ``min_count`` and ``max_vocab_size``
+        were applied when it was read. Part of the cache key.
+    oov_ends_sentence : bool
+        Out-of-vocabulary tokens end sentences instead of being dropped, so no two words that are
+        not adjacent in the text are adjacent in the stream (phrase detection). Part of the key.
 
     Returns
     -------
@@ -212,6 +230,10 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     if use_cache:
         cache = _writable_dir(paths.cache_dir(cache_dir).absolute())
     fields = _key_fields(p, st, min_count, max_vocab_size)
+    if vocab is not None:  # added only when used, so every other entry keeps its name
+        fields["vocab_sha256"] = _vocab_digest(vocab)
+    if oov_ends_sentence:
+        fields["oov_ends_sentence"] = True
     key = cache_entry_name(p, fields)
     if cache is not None:
         hit = _load_cached(cache, key, fields, p)
@@ -230,7 +252,8 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w+b") as fh:
-            built = build_stream(p, fh, min_count, max_vocab_size, chunk_bytes)
+            built = build_stream(p, fh, min_count, max_vocab_size, chunk_bytes, vocab=vocab,
+                                 oov_ends_sentence=oov_ends_sentence)
             fh.flush()
             if cache is not None:
                 os.fsync(fh.fileno())

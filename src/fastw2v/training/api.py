@@ -16,10 +16,12 @@ def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 
           sample: float = 1e-3, min_count: int = 5, max_vocab_size: Optional[int] = None,
           epochs: int = 5, alpha: float = 0.025, min_alpha: float = 0.0001, sg: bool = True,
           ns_exponent: float = 0.75, workers: Optional[int] = None, seed: int = 1,
-          shared_negatives: bool = True, cache_dir: Optional[PathLike] = None, use_cache: bool = True,
+          shared_negatives: bool = True, hs: bool = False,
+          cache_dir: Optional[PathLike] = None, use_cache: bool = True,
           progress: Optional[bool] = None, callbacks: Sequence[Any] = (),
           checkpoint: Optional[PathLike] = None, checkpoint_every: Optional[float] = None,
-          resume: Optional[PathLike] = None):
+          resume: Optional[PathLike] = None, read_vocab: Optional[PathLike] = None,
+          save_vocab: Optional[PathLike] = None):
     """Train word2vec embeddings on a text corpus.
 
     Parameters
@@ -30,9 +32,11 @@ def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 
         A MediaWiki XML dump (``...pages-articles.xml.bz2``) is recognised, converted to text8-style
         text once (:func:`fastw2v.wiki.dump.ensure_text_corpus`, cached) and trained on.
     dim, window, negative, sample, min_count, max_vocab_size, epochs, alpha, min_alpha, sg, \
-ns_exponent, workers, seed, shared_negatives
+ns_exponent, workers, seed, shared_negatives, hs
         Training parameters; see :class:`fastw2v.config.TrainConfig` for meanings and allowed
         ranges. ``workers=None`` uses every core available to the process. ``sg=False`` trains CBOW.
+        ``hs=True`` trains hierarchical softmax (with ``negative=0`` alone, as word2vec.c's
+        ``-hs 1 -negative 0``).
     cache_dir : str or path, optional
         Where the encoded token stream is cached (default ``$FASTW2V_CACHE``, else
         ``$XDG_CACHE_HOME/fastw2v``, else ``~/.cache/fastw2v``). It is reused while the corpus file and ``min_count`` /
@@ -57,6 +61,15 @@ ns_exponent, workers, seed, shared_negatives
         arguments are ignored, except ``cache_dir``, ``use_cache``, ``progress``, ``callbacks``
         and ``checkpoint``); the corpus must be the one the checkpoint was made on. With one
         worker the result is bit-identical to a run that was never interrupted.
+    read_vocab : str or path, optional
+        Take the vocabulary from this file instead of counting the corpus, which is then only
+        encoded (word2vec.c's ``-read-vocab``): word2vec.c's ``word count`` format or fastw2v's
+        ``word<TAB>count`` (:func:`fastw2v.corpus.vocab.read_vocab`; ``min_count`` and
+        ``max_vocab_size`` apply to its counts). Corpus words missing from it are dropped.
+    save_vocab : str or path, optional
+        Write the vocabulary before training starts (word2vec.c's ``-save-vocab``): word2vec.c's
+        ``word count`` format, or fastw2v's ``word<TAB>count`` when the name ends in ``.tsv``
+        (:func:`fastw2v.corpus.vocab.write_vocab`).
 
     Returns
     -------
@@ -78,10 +91,11 @@ ns_exponent, workers, seed, shared_negatives
                          min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs,
                          alpha=alpha, min_alpha=min_alpha, sg=sg, ns_exponent=ns_exponent,
                          workers=default_workers() if workers is None else workers, seed=seed,
-                         shared_negatives=shared_negatives)
+                         shared_negatives=shared_negatives, hs=hs)
     return train_with_config(corpus, config, cache_dir=cache_dir, use_cache=use_cache,
                              progress=progress, callbacks=callbacks, checkpoint=checkpoint,
-                             checkpoint_every=checkpoint_every, resume=resume)
+                             checkpoint_every=checkpoint_every, resume=resume,
+                             read_vocab=read_vocab, save_vocab=save_vocab)
 
 
 def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
@@ -89,7 +103,8 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
                       progress: Optional[bool] = None, callbacks: Sequence[Any] = (),
                       checkpoint: Optional[PathLike] = None,
                       checkpoint_every: Optional[float] = None,
-                      resume: Optional[PathLike] = None):
+                      resume: Optional[PathLike] = None, read_vocab: Optional[PathLike] = None,
+                      save_vocab: Optional[PathLike] = None):
     """:func:`train` with a ready :class:`TrainConfig` (used by the CLI and the benchmarks).
 
     ``config`` may be None when ``resume`` is given (the checkpoint's config is used).
@@ -97,6 +112,7 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
     from .checkpoint import load_checkpoint, save_checkpoint
     from ..vectors.embeddings import Embeddings
     from ..corpus.cache import prepare_corpus
+    from ..corpus.vocab import read_vocab as read_vocab_file, write_vocab
     from .trainer import Trainer
     from ..wiki.dump import ensure_text_corpus, is_wiki_dump
 
@@ -113,9 +129,14 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
     t0 = time.perf_counter()
     if is_wiki_dump(corpus):  # a MediaWiki XML dump: converted to text once, then cached
         corpus = ensure_text_corpus(corpus, cache_dir=cache_dir)
+    given_vocab = (None if read_vocab is None else
+                   read_vocab_file(read_vocab, config.min_count, config.max_vocab_size))
     prepared = prepare_corpus(corpus, min_count=config.min_count,
                               max_vocab_size=config.max_vocab_size, cache_dir=cache_dir,
-                              use_cache=use_cache)
+                              use_cache=use_cache, vocab=given_vocab)
+    if save_vocab is not None:
+        write_vocab(save_vocab, prepared.vocab, prepared.n_sentences)
+        logger.info("vocabulary of %d words written to %s", len(prepared.vocab), save_vocab)
     prepare_seconds = time.perf_counter() - t0
     trainer = Trainer(config, prepared.tokens, prepared.vocab.counts,
                       raw_tokens_per_epoch=prepared.n_raw_tokens)
@@ -123,12 +144,13 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
         if saved.vocab != prepared.vocab:
             raise ValueError(f"cannot resume: {corpus} is not the corpus checkpoint {resume} was "
                              "made on (the vocabularies differ)")
-        trainer.restore(saved.syn0, saved.syn1, saved.arrays, saved.meta)
+        trainer.restore(saved.syn0, saved.syn1, saved.arrays, saved.meta, syn1hs=saved.syn1hs)
         del saved
 
     def write_checkpoint(tr: Trainer):
         path = save_checkpoint(checkpoint, config=config, vocab=prepared.vocab, syn0=tr.syn0,
-                               syn1=tr.syn1, arrays=tr.state_arrays(), meta=tr.state_meta())
+                               syn1=tr.syn1, arrays=tr.state_arrays(), meta=tr.state_meta(),
+                               syn1hs=tr.syn1hs)
         logger.info("checkpoint written to %s", path)
         return path
 
