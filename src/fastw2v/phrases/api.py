@@ -190,23 +190,28 @@ def _one_pass(number: int, source: Path, target: Path, *, min_count: int, thresh
     pairs = count_adjacent_pairs(prepared.tokens,
                                  max_vocab_size if max_vocab_size is not None else 2**62)
     t1 = time.perf_counter()
-    scores = score_pairs(pairs.counts, vocab.counts[pairs.first], vocab.counts[pairs.second],
+    # Most pairs occur once: score only those that can be candidates (bounds the temporaries).
+    frequent = np.flatnonzero(pairs.counts >= min_count)
+    first, second, counts = pairs.first[frequent], pairs.second[frequent], pairs.counts[frequent]
+    distinct_pairs, prune_threshold = len(pairs.counts), pairs.prune_threshold
+    del pairs
+    scores = score_pairs(counts, vocab.counts[first], vocab.counts[second],
                          prepared.n_raw_tokens, min_count, scoring)
     accepted = np.flatnonzero(scores > threshold)
-    first, second = pairs.first[accepted], pairs.second[accepted]
+    first, second = first[accepted], second[accepted]
     in_phrases = np.unique(np.concatenate([first, second])).tolist()
     written = rewrite_corpus(source, target, ((vocab.words[i].encode("utf-8"), i)
                                               for i in in_phrases),
                              phrase_table(first, second), delimiter)
     t2 = time.perf_counter()
-    order = np.lexsort((-scores[accepted], -pairs.counts[accepted]))
+    order = np.lexsort((-scores[accepted], -counts[accepted]))
     phrases = [Phrase(text=f"{vocab.words[first[k]]}{delimiter}{vocab.words[second[k]]}",
-                      count=int(pairs.counts[accepted[k]]), score=float(scores[accepted[k]]))
+                      count=int(counts[accepted[k]]), score=float(scores[accepted[k]]))
                for k in order.tolist()]
     logger.info("pass %d: %d tokens, %d distinct pairs, %d phrases accepted, %d joins "
-                "(count %.1f s, score and write %.1f s)", number, written[0], len(pairs.counts),
+                "(count %.1f s, score and write %.1f s)", number, written[0], distinct_pairs,
                 len(phrases), written[2], t1 - t0, t2 - t1)
     return PassResult(number=number, phrases=phrases, tokens_in=written[0],
                       tokens_out=written[1], joins=written[2],
-                      distinct_pairs=len(pairs.counts), prune_threshold=pairs.prune_threshold,
+                      distinct_pairs=distinct_pairs, prune_threshold=prune_threshold,
                       seconds_count=t1 - t0, seconds_write=t2 - t1)
