@@ -82,8 +82,10 @@ def run_gensim_phrases(corpus: str, out: str) -> dict:
 
 def run_training(corpus: str) -> dict:
     """Runs in a child process: fastw2v's default skip-gram, evaluated."""
-    from fastw2v.analysis.evaluate import (evaluate_analogies, evaluate_word_pairs,
+    from fastw2v.analysis.evaluate import (answer_analogies, evaluate_analogies,
+                                           evaluate_word_pairs, read_analogy_file,
                                            standard_eval_files)
+    from fastw2v.analysis.words import fold_case
     from fastw2v.training.api import train
     emb = train(corpus, dim=100, window=5, negative=5, sample=1e-4, min_count=5, epochs=5,
                 workers=2, use_cache=False, progress=False)
@@ -100,9 +102,28 @@ def run_training(corpus: str) -> dict:
     city, city_seen = share(CITY_SECTIONS)
     gram_acc, gram_seen = share(gram)
     ws = evaluate_word_pairs(emb, files.word_pairs)
+    # per question: -1 not seen (a word outside the 30k most frequent), else 1 right / 0 wrong,
+    # so that the parent can compare the models on the questions all of them see
+    names, questions, _ = read_analogy_file(files.analogies)
+    answers = answer_analogies(emb, [q for _, _, q in questions], restrict_vocab=30000)
+    top = {fold_case(w) for w in emb.words[:30000]}
+    outcomes = [-1 if any(fold_case(w) not in top for w in q)
+                else int(a is not None and fold_case(a) == fold_case(q[3]))
+                for (_, _, q), a in zip(questions, answers)]
     return dict(vocab=len(emb), analogy=an.accuracy, seen=an.seen, gram=gram_acc,
                 gram_seen=gram_seen, city=city, city_seen=city_seen, wordsim=ws.spearman,
-                train_seconds=emb.stats["train_seconds"])
+                train_seconds=emb.stats["train_seconds"], outcomes=outcomes,
+                question_sections=[names[i] for i, _, _ in questions])
+
+
+def common_accuracy(runs: dict, sections=None) -> dict:
+    """Accuracy of each run on the questions every run sees (optionally only ``sections``)."""
+    any_run = next(iter(runs.values()))
+    keep = [i for i, name in enumerate(any_run["question_sections"])
+            if (sections is None or sections(name))
+            and all(r["outcomes"][i] >= 0 for r in runs.values())]
+    return {k: (sum(r["outcomes"][i] for i in keep) / len(keep) if keep else float("nan"),
+                len(keep)) for k, r in runs.items()}
 
 
 def main() -> int:
@@ -140,13 +161,26 @@ def main() -> int:
         if not args.no_train:
             print("\n| corpus | vocab | analogy | seen | gram* | seen | city | seen | WS-353 |"
                   "\n|---|---|---|---|---|---|---|---|---|")
+            runs = {}
             for name, path in (("plain", str(args.corpus)), ("phrased, 1 pass", outs[1]),
                                ("phrased, 2 passes", outs[2])):
-                r = run_in_child(run_training, corpus=path)
-                results[f"train_{name}"] = r
+                r = runs[name] = run_in_child(run_training, corpus=path)
                 print(f"| {name} | {r['vocab']:,} | {r['analogy']:.3f} | {r['seen']:,} | "
                       f"{r['gram']:.3f} | {r['gram_seen']:,} | {r['city']:.3f} | "
                       f"{r['city_seen']:,} | {r['wordsim']:.3f} |", flush=True)
+            common = {"all": common_accuracy(runs),
+                      "gram": common_accuracy(runs, lambda n: n.startswith("gram")),
+                      "city": common_accuracy(runs, lambda n: n in CITY_SECTIONS)}
+            print("\non the questions all three models see:\n\n| corpus | analogy | gram* | "
+                  "city |\n|---|---|---|---|")
+            for name in runs:
+                print(f"| {name} | " + " | ".join(
+                    f"{common[part][name][0]:.3f} ({common[part][name][1]:,})"
+                    for part in ("all", "gram", "city")) + " |")
+            for name, r in runs.items():
+                del r["outcomes"], r["question_sections"]
+                results[f"train_{name}"] = r
+            results["common"] = common
     (args.out / "phrases.json").write_text(json.dumps(results, indent=1))
     print(f"\nwrote {args.out / 'phrases.json'}")
     return 0
