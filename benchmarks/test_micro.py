@@ -20,7 +20,7 @@ import pytest
 
 from fastw2v.kernels import tables as tables
 from fastw2v.kernels.blocks import STAT_EXAMPLES
-from fastw2v.kernels.driver import MODEL_HOGBATCH, MODEL_SKIPGRAM, train_shard
+from fastw2v.kernels.driver import MODEL_HOGBATCH, MODEL_SKIPGRAM, MODEL_SKIPGRAM_HS, train_shard
 from fastw2v.kernels.rng import draw_alias_many, thread_states
 from fastw2v.kernels.state import (allocate_thread_state, make_params, make_shared, make_tables,
                                    make_weights, token_stream)
@@ -63,6 +63,32 @@ def test_skipgram_examples_per_second(benchmark, kernel, dim):
     benchmark.extra_info.update(
         examples_per_sec=examples / seconds,
         gflops=examples * 6 * dim * (NEGATIVE + 1) / seconds / 1e9)
+
+
+@pytest.mark.parametrize("dim", [100, 300])
+def test_hierarchical_softmax_examples_per_second(benchmark, dim):
+    """Skip-gram with hierarchical softmax alone (``hs=1, negative=0``): one example is one
+    (center, context) pair, as above; its FLOPs are ``6 * D`` per node of the center's path."""
+    rng = np.random.default_rng(0)
+    counts = (1e7 / np.arange(1, VOCAB + 1)).astype(np.int64) + 1
+    tokens = token_stream(rng.choice(VOCAB, TOKENS, p=counts / counts.sum()).astype(np.int32))
+    weights, tabs = make_weights(VOCAB, dim, 1, hs=True), make_tables(counts, 1e-4, hs=True)
+
+    def run():
+        params = make_params(MODEL_SKIPGRAM_HS, WINDOW, 0, 0.025, 0.0001, len(tokens) * 1000)
+        thread = allocate_thread_state(0, params, weights.syn0.shape[1], 1)
+        train_shard(weights, tabs, params, make_shared(1), thread, tokens, 0, len(tokens))
+        return thread.stats[STAT_EXAMPLES]
+
+    run()  # compile / load from cache, warm the rows
+    examples = benchmark.pedantic(run, rounds=5, iterations=1)
+    seconds = benchmark.stats.stats.median
+    keep = tables.keep_probabilities(counts, 1e-4)[np.asarray(tokens)]
+    path = np.diff(tabs.hs_offsets)[np.asarray(tokens)]
+    assert examples == pytest.approx(keep.sum() * (WINDOW + 1), rel=0.02)
+    mean_path = float((keep * path).sum() / keep.sum())  # nodes per example, kept centers
+    benchmark.extra_info.update(examples_per_sec=examples / seconds, mean_path=mean_path,
+                                gflops=examples * 6 * dim * mean_path / seconds / 1e9)
 
 
 def test_alias_draws_per_second(benchmark):

@@ -146,14 +146,21 @@ def split_sentences(tokens):
 
 
 def train_reference(tokens, syn0, syn1, *, sg, window, negative, alpha, keep_threshold,
-                    ns_threshold, ns_alias, sig_table, rng_state):
+                    ns_threshold, ns_alias, sig_table, rng_state, hs=None):
     """A whole single-thread pass at constant ``alpha``, sentence by sentence, no blocks.
 
     ``sg``: True (exact skip-gram), False (CBOW) or "hogbatch" (skip-gram, shared negatives).
+    ``hs``: None, or ``(paths, syn1hs)`` with ``paths[w] = (codes, points)``: hierarchical softmax
+    (skip-gram or CBOW) before the negatives, which are drawn only when ``negative > 0``.
 
-    Returns float64 (syn0, syn1). Matches the kernels draw for draw when every sentence fits in one
-    block or when nothing is subsampled.
+    Returns float64 (syn0, syn1), and syn1hs as a third element with ``hs``. Matches the kernels
+    draw for draw when every sentence fits in one block or when nothing is subsampled.
     """
+    if hs is not None:
+        return _train_reference_hs(tokens, syn0, syn1, hs, sg=sg, window=window,
+                                   negative=negative, alpha=alpha, keep_threshold=keep_threshold,
+                                   ns_threshold=ns_threshold, ns_alias=ns_alias,
+                                   sig_table=sig_table, rng_state=rng_state)
     syn0 = syn0.astype(np.float64)
     syn1 = syn1.astype(np.float64)
     rng = ReferenceRNG(rng_state)
@@ -189,3 +196,143 @@ def _targets(rng, word, negative, ns_threshold, ns_alias):
         if neg != word:
             targets.append(neg)
     return targets
+
+
+# --- hierarchical softmax ------------------------------------------------------------------------
+def huffman_cost(counts):
+    """Total weighted path length sum_w count_w * len_w of an optimal prefix code (Huffman's
+    algorithm with a heap; every optimal code has this cost), counts clamped to >= 1."""
+    import heapq
+    heap = [max(int(c), 1) for c in counts]
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        merged = heapq.heappop(heap) + heapq.heappop(heap)
+        cost += merged  # every leaf below the new node gets one bit longer
+        heapq.heappush(heap, merged)
+    return cost
+
+
+def hs_loss(h, node_vectors, codes):
+    """-log P(w | h) = -sum_k log s((1 - 2 c_k) h . u_k) with the exact sigmoid."""
+    total = 0.0
+    for u, c in zip(node_vectors, codes):
+        total -= math.log(sigmoid((1 - 2 * int(c)) * float(np.dot(h, u))))
+    return total
+
+
+def hs_step(h, syn1hs, codes, points, alpha, sig_table):
+    """One hierarchical-softmax step in word2vec.c's order on the float64 ``syn1hs`` (updated in
+    place); a node whose score is outside [-MAX_EXP, MAX_EXP] is skipped. Returns the
+    accumulated gradient for h."""
+    neu1e = np.zeros(len(h), dtype=np.float64)
+    for c, p in zip(codes, points):
+        f = float(np.dot(h, syn1hs[p]))
+        if f <= -MAX_EXP or f >= MAX_EXP:
+            continue
+        g = (1.0 - int(c) - table_sigmoid(f, sig_table)) * alpha
+        neu1e += g * syn1hs[p]
+        syn1hs[p] = syn1hs[p] + g * h
+    return neu1e
+
+
+def _train_reference_hs(tokens, syn0, syn1, hs, *, sg, window, negative, alpha, keep_threshold,
+                        ns_threshold, ns_alias, sig_table, rng_state):
+    paths, syn1hs = hs
+    syn0 = syn0.astype(np.float64)
+    syn1 = syn1.astype(np.float64)
+    syn1hs = syn1hs.astype(np.float64)
+    rng = ReferenceRNG(rng_state)
+
+    def step(h, word):
+        targets = _targets(rng, word, negative, ns_threshold, ns_alias) if negative else []
+        codes, points = paths[word]
+        neu1e = hs_step(h, syn1hs, codes, points, alpha, sig_table)
+        if targets:
+            neu1e = neu1e + ns_step(h, syn1, targets, alpha, sig_table)
+        return neu1e
+
+    for sentence in split_sentences(tokens):
+        kept = [w for w in sentence if rng.keep(keep_threshold, w)]
+        for i, word in enumerate(kept):
+            b = 1 + rng.below(window)
+            lo, hi = max(0, i - b), min(len(kept), i + b + 1)
+            positions = [j for j in range(lo, hi) if j != i]
+            if sg:
+                for j in positions:
+                    h = syn0[kept[j]].copy()
+                    syn0[kept[j]] = h + step(h, word)
+            elif positions:
+                h = np.mean([syn0[kept[j]] for j in positions], axis=0)
+                neu1e = step(h, word)
+                for j in positions:
+                    syn0[kept[j]] = syn0[kept[j]] + neu1e
+    return syn0, syn1, syn1hs
+
+
+# --- word classes (word2vec.c's -classes) ----------------------------------------------------------
+def kmeans_classes(vectors, k, iterations=10):
+    """word2vec.c's k-means loop written out word by word (float64): round-robin start, centroids
+    = normalised means, each word to the centroid of largest dot product (first on ties); a class
+    left empty is never chosen again."""
+    x = np.asarray(vectors, dtype=np.float64)
+    n, d = x.shape
+    labels = [w % k for w in range(n)]
+    for _ in range(iterations):
+        sums = [np.zeros(d) for _ in range(k)]
+        for w in range(n):
+            sums[labels[w]] += x[w]
+        centroids = []
+        for c in range(k):
+            norm = math.sqrt(float(np.dot(sums[c], sums[c])))
+            centroids.append(sums[c] / norm if norm > 0 else None)
+        for w in range(n):
+            best, best_score = 0, -math.inf
+            for c in range(k):
+                if centroids[c] is None:
+                    continue
+                score = float(np.dot(centroids[c], x[w]))
+                if score > best_score:
+                    best, best_score = c, score
+            labels[w] = best
+    return np.array(labels)
+
+
+# --- phrases (word2phrase) -------------------------------------------------------------------------
+def phrase_scores(text, min_count, scoring):
+    """word2phrase's counts on ``text``: words and adjacent pairs within a line, every pair's
+    score (``default``: (n_ab - min_count) N / (n_a n_b); ``npmi``); non-candidates (a count
+    below ``min_count``) are left out."""
+    from collections import Counter
+    lines = [line.split() for line in text.split("\n")]
+    words = Counter(w for line in lines for w in line)
+    pairs = Counter(p for line in lines for p in zip(line, line[1:]))
+    n = sum(words.values())
+    scores = {}
+    for (a, b), n_ab in pairs.items():
+        if min(n_ab, words[a], words[b]) < min_count:
+            continue
+        if scoring == "default":
+            scores[a, b] = (n_ab - min_count) * n / (words[a] * words[b])
+        else:
+            p_ab = n_ab / n
+            scores[a, b] = (math.log(p_ab / ((words[a] / n) * (words[b] / n))) / -math.log(p_ab)
+                            if p_ab < 1 else 1.0)
+    return scores, pairs
+
+
+def rewrite_phrases(text, accepted, delimiter="_"):
+    """Join the ``accepted`` pairs of each line greedily from the left; single spaces between
+    tokens, the lines (and a final newline, or its absence) kept."""
+    out = []
+    for line in text.split("\n"):
+        toks, res, j = line.split(), [], 0
+        while j < len(toks):
+            if j + 1 < len(toks) and (toks[j], toks[j + 1]) in accepted:
+                res.append(toks[j] + delimiter + toks[j + 1])
+                j += 2
+            else:
+                res.append(toks[j])
+                j += 1
+        out.append(" ".join(res))
+    return "\n".join(out)

@@ -11,7 +11,8 @@ rank  units                                    what they are
 1     ``base``                                 validation, paths, atomic writes, terminal, JSON
 2     ``config``                               the frozen, validated TrainConfig
 3     ``kernels``, ``corpus``, ``vectors``     numba code; corpus to token stream; vectors
-4     ``wiki``, ``analysis``                   dumps to text; functions of an Embeddings
+4     ``wiki``, ``analysis``, ``phrases``      dumps to text; functions of an Embeddings;
+                                               phrase detection (word2phrase)
 5     ``training``                             the public train(), threads, checkpoints
 6     ``bench``, ``compat``                    the benchmark suite; gensim's Word2Vec/KeyedVectors API
 7     ``cli``                                  the ``fastw2v`` command
@@ -45,7 +46,7 @@ RANKS: Dict[str, int] = {
     "base": 1,
     "config": 2,
     "kernels": 3, "corpus": 3, "vectors": 3,
-    "wiki": 4, "analysis": 4,
+    "wiki": 4, "analysis": 4, "phrases": 4,
     "training": 5,
     "bench": 6, "compat": 6,
     "cli": 7,

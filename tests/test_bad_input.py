@@ -18,7 +18,8 @@ The cases and their tests:
 * ``dim``, ``window``, ``negative``, ``epochs`` <= 0, ``sample`` < 0, ``alpha`` <= 0 or NaN,
   ``min_alpha`` > ``alpha``, ``workers`` < 1 (and ``min_count``, ``max_vocab_size`` < 1), checked
   before training: ``test_invalid_parameter``;
-* unknown options and other argparse errors: ``test_usage_error``;
+* argparse errors: ``test_usage_error``; unknown options (another tool's spelling): one line
+  naming the nearest option, ``test_unknown_option_is_one_line_naming_the_nearest``;
 * a corrupt, truncated or wrong-dimension model file, through ``fastw2v eval VECTORS`` and through
   ``Embeddings.load_word2vec_format`` / ``Embeddings.load``: ``test_bad_model_file_eval``,
   ``test_bad_model_file_api`` (the table ``MODEL_CASES``);
@@ -328,9 +329,9 @@ def test_invalid_parameter(dirs, capsys, no_training, args, needles, existed):
 
 
 @pytest.mark.parametrize("argv, needle", [
-    (["train", "{TINY}", "-o", "{OUT}", "--bogus"], "unrecognized arguments: --bogus"),
-    (["train", "{TINY}", "-o", "{OUT}", "--dims", "8"], "unrecognized arguments: --dims 8"),
-    (["train", "{TINY}", "-o", "{OUT}", "-hs", "1"], "hierarchical softmax is not supported"),
+    (["train", "{TINY}", "-o", "{OUT}", "-hs", "2"], "argument -hs: expected 0 or 1, got '2'"),
+    (["train", "{TINY}", "-o", "{OUT}", "--hs", "-hs", "0"],
+     "argument -hs: not allowed with argument --hs"),
     (["train", "{TINY}", "-o", "{OUT}", "--dim", "eight"], "invalid int value: 'eight'"),
     (["train", "{TINY}", "-o", "{OUT}", "--epochs", "1.5"], "invalid int value: '1.5'"),
     (["train", "{TINY}", "-o", "{OUT}", "--alpha", "fast"], "invalid float value: 'fast'"),
@@ -343,7 +344,6 @@ def test_invalid_parameter(dirs, capsys, no_training, args, needles, existed):
     (["train", "{TINY}", "-o", "{OUT}", "--binary", "--no-binary"],
      "argument --no-binary/--text: not allowed with argument --binary"),
     ([], "a command is required"),  # after the list of commands (test_cli)
-    (["eval", "{OUT}", "--bogus"], "unrecognized arguments: --bogus"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])
 def test_usage_error(dirs, capsys, no_training, argv, needle):
@@ -356,6 +356,37 @@ def test_usage_error(dirs, capsys, no_training, argv, needle):
     errors = [line for line in err.splitlines() if ": error: " in line]
     assert len(errors) == 1 and errors[0].startswith("fastw2v"), err
     assert needle in errors[0], err
+    assert files_under(dirs / "out") == []
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["train", "{TINY}", "-o", "{OUT}", "--bogus"],
+     "unrecognized option --bogus for `fastw2v train` (see fastw2v train --help)"),
+    (["train", "{TINY}", "-o", "{OUT}", "--dims", "8"],
+     "unrecognized option --dims for `fastw2v train`; did you mean --dim?"),
+    (["train", "{TINY}", "-o", "{OUT}", "-cbow-mean", "1"],
+     "-cbow-mean for `fastw2v train`; fastw2v's CBOW always averages the context vectors"),
+    (["train", "{TINY}", "-o", "{OUT}", "-epoch", "3"], "-epoch for `fastw2v train`; use --epochs"),
+    (["train", "{TINY}", "-o", "{OUT}", "-lr", "0.1"], "-lr for `fastw2v train`; use --alpha"),
+    (["train", "{TINY}", "-o", "{OUT}", "--min_count", "3"], "did you mean --min-count?"),
+    (["train", "{TINY}", "-o", "{OUT}", "-min-alpha", "0"], "did you mean --min-alpha?"),
+    (["train", "{TINY}", "-o", "{OUT}", "--vector-size", "50"],
+     "--vector-size for `fastw2v train`; use --dim"),
+    (["train", "{TINY}", "{TINY}", "-o", "{OUT}"], "unexpected argument: "),
+    (["eval", "{OUT}", "--bogus"], "unrecognized option --bogus for `fastw2v eval`"),
+    (["phrases", "{TINY}", "-o", "{OUT}", "-min_count", "3"], "did you mean --min-count?"),
+])
+def test_unknown_option_is_one_line_naming_the_nearest(dirs, capsys, no_training, argv,
+                                                       needle):
+    """An option fastw2v does not know (another tool's spelling): exit 2 and one line that says
+    what to use instead, not argparse's usage block."""
+    out = dirs / "out" / "vec.bin"
+    argv = [a.format(TINY=TINY, OUT=out) for a in argv]
+    code, stdout, err = run(capsys, *argv)
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("fastw2v: error: "), err
+    assert needle in err, err
+    assert "usage:" not in err and "Traceback" not in err
     assert files_under(dirs / "out") == []
 
 

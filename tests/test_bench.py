@@ -239,3 +239,26 @@ def test_bench_end_to_end_on_the_tiny_corpus(capsys, tmp_path):
         assert row["peak_rss_mb"] > 0 and row["raw_words_per_sec"] > 0 and row["vocab_size"] > 0
     assert "| fastw2v | 2 |" in (out / "results.md").read_text()
     assert "wrote" in stdout
+
+
+def test_hierarchical_softmax_systems_train_hs_alone(capsys, tmp_path, monkeypatch):
+    """fastw2v-hs and gensim-hs train hs=1, negative=0 with otherwise the same settings."""
+    seen = {}
+    from fastw2v.training import api as training_api
+    real = training_api.train_with_config
+
+    def spy(corpus, config, **kwargs):
+        seen["config"] = config
+        return real(corpus, config, **kwargs)
+
+    monkeypatch.setattr(training_api, "train_with_config", spy)
+    settings = dict(suite.STANDARD, epochs=1, min_count=1)
+    row = suite.run_one("fastw2v-hs", TINY, None, settings, 1, n_raw_tokens=1268)
+    assert row["system"] == "fastw2v-hs" and row["vocab_size"] == 37
+    assert seen["config"].hs and seen["config"].negative == 0 and seen["config"].dim == 100
+    assert suite.hs_settings(settings) == dict(settings, hs=True, negative=0)
+    pytest.importorskip("gensim")  # the bench extra
+    plain = tmp_path / "plain.txt"
+    suite.write_chunked_text(TINY, plain)
+    row = suite.run_one("gensim-hs", TINY, plain, settings, 1, n_raw_tokens=1268)
+    assert row["system"] == "gensim-hs" and row["vocab_size"] == 37

@@ -226,7 +226,7 @@ def test_fastw2v_alone_lists_the_commands_one_line_each(capsys):
     start = lines.index("commands:") + 1
     listed = lines[start:start + len(cli._subparsers(cli.build_parser()).choices)]
     names = [line.split()[0] for line in listed]
-    assert names[:3] == ["train", "download", "bench"] and "plot-training" in names
+    assert names[:4] == ["train", "phrases", "download", "bench"] and "plot-training" in names
     assert all(len(line.split(None, 1)) == 2 for line in listed)  # a name, then what it does
     assert lines[-1] == "fastw2v: error: a command is required"
 

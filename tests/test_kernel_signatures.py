@@ -16,7 +16,7 @@ import numpy as np
 
 import fastw2v
 import fastw2v.kernels
-from fastw2v.kernels.driver import MODEL_CBOW, MODEL_HOGBATCH
+from fastw2v.kernels.driver import MODEL_CBOW, MODEL_CBOW_HS, MODEL_HOGBATCH, MODEL_SKIPGRAM_HS
 from fastw2v.kernels.state import (Params, allocate_thread_state, make_params, make_shared,
                                    make_tables, make_weights, token_stream)
 
@@ -42,7 +42,8 @@ def test_no_njit_function_takes_more_than_twelve_parameters():
     # the walk must see the driver, the block helpers and the flat updates, or it proves nothing
     for name in ("driver.train_shard", "skipgram.skipgram_block", "hogbatch.hogbatch_block",
                  "cbow.cbow_block", "cbow.cbow_update", "hogbatch.hogbatch_update",
-                 "sgd.ns_update", "blocks.fill_block"):
+                 "sgd.ns_update", "blocks.fill_block", "hs.hs_update", "hs.skipgram_hs_block",
+                 "hs.cbow_hs_block", "huffman._merge"):
         assert f"fastw2v.kernels.{name}" in found
     too_many = {name: len(inspect.signature(f).parameters) for name, f in found.items()
                 if len(inspect.signature(f).parameters) > MAX_PARAMETERS}
@@ -73,17 +74,20 @@ def test_params_have_fixed_types_whatever_the_caller_passes():
 
 
 def test_state_constructors_give_one_type_for_any_configuration():
-    """Window, negatives, dimension and model change sizes and values, never types."""
+    """Window, negatives, dimension, model and hierarchical softmax change sizes and values,
+    never types."""
     counts = np.array([50, 30, 20, 5, 1], dtype=np.int64)
     tokens = np.array([0, 1, 2, -1, 3, 4, 0], dtype=np.int32)
     types = set()
-    for model, window, negative, dim, sample in ((MODEL_HOGBATCH, 5, 5, 100, 1e-3),
-                                                 (MODEL_CBOW, 1, 0, 7, 0.0)):
+    for model, window, negative, dim, sample, hs in ((MODEL_HOGBATCH, 5, 5, 100, 1e-3, False),
+                                                     (MODEL_CBOW, 1, 0, 7, 0.0, False),
+                                                     (MODEL_SKIPGRAM_HS, 3, 0, 20, 1e-3, True),
+                                                     (MODEL_CBOW_HS, 2, 4, 5, 0.0, True)):
         params = make_params(model, window, negative, 0.05, 0.0, 10)
-        weights = make_weights(len(counts), dim, 0)
+        weights = make_weights(len(counts), dim, 0, hs=hs)
         thread = allocate_thread_state(3, params, weights.syn0.shape[1], 1)
         types.add(tuple(numba.typeof(x) for x in (
-            weights, make_tables(counts, sample), params, make_shared(4), thread,
+            weights, make_tables(counts, sample, hs=hs), params, make_shared(4), thread,
             token_stream(tokens))))
     assert len(types) == 1
 

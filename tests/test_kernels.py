@@ -16,7 +16,7 @@ from fastw2v.kernels.hogbatch import hogbatch_update
 from fastw2v.kernels.rng import draw_alias_many, next_u64, thread_states
 from fastw2v.kernels.sgd import ns_update
 from fastw2v.kernels.skipgram import skipgram_update
-from fastw2v.kernels.state import (Weights, allocate_thread_state, as_weights, make_params,
+from fastw2v.kernels.state import (allocate_thread_state, as_weights, make_params,
                                    make_shared, make_tables, token_stream)
 
 SIG, LOGSIG = tables.sigmoid_tables()
@@ -46,7 +46,7 @@ def test_skipgram_update_matches_reference(alpha):
     targets = np.array([3, 7, 1, 9, 3], dtype=np.int64)  # a repeated negative is allowed
     want0, want1 = ref.skipgram_update(syn0, syn1, 5, targets, alpha, SIG)
     neu1e = np.zeros(syn0.shape[1], np.float32)
-    skipgram_update(Weights(syn0, syn1), 5, targets, len(targets), np.float32(alpha), SIG, LOGSIG,
+    skipgram_update(as_weights(syn0, syn1), 5, targets, len(targets), np.float32(alpha), SIG, LOGSIG,
                     neu1e)
     np.testing.assert_allclose(syn0, want0, atol=1e-6)
     np.testing.assert_allclose(syn1, want1, atol=1e-6)
@@ -59,7 +59,7 @@ def test_cbow_update_matches_reference():
     # contexts are positions 0..4 except position 2 (the center word itself)
     want0, want1 = ref.cbow_update(syn0, syn1, [2, 4, 8, 10], targets, 0.05, SIG)
     d = syn0.shape[1]
-    cbow_update(Weights(syn0, syn1), ctx, 0, 5, 2, targets, len(targets), np.float32(0.05), SIG,
+    cbow_update(as_weights(syn0, syn1), ctx, 0, 5, 2, targets, len(targets), np.float32(0.05), SIG,
                 LOGSIG, np.zeros(d, np.float32), np.zeros(d, np.float32))
     np.testing.assert_allclose(syn0, want0, atol=1e-6)
     np.testing.assert_allclose(syn1, want1, atol=1e-6)
@@ -71,7 +71,7 @@ def test_hogbatch_update_matches_reference():
     targets = np.array([4, 0, 11, 7, 0], dtype=np.int64)
     want0, want1 = ref.hogbatch_update(syn0, syn1, contexts, targets, 0.05, SIG)
     d = syn0.shape[1]
-    hogbatch_update(Weights(syn0, syn1), contexts, 4, targets, 5, np.float32(0.05), SIG, LOGSIG,
+    hogbatch_update(as_weights(syn0, syn1), contexts, 4, targets, 5, np.float32(0.05), SIG, LOGSIG,
                     np.zeros(4 * 5, np.float32), np.zeros((4, d), np.float32))
     np.testing.assert_allclose(syn0, want0, atol=1e-6)
     np.testing.assert_allclose(syn1, want1, atol=1e-6)
@@ -148,7 +148,7 @@ def test_kernel_step_is_minus_alpha_times_finite_difference_gradient():
         return (loss_with(eps) - loss_with(-eps)) / (2 * eps)
 
     new0, new1 = syn0.copy(), syn1.copy()
-    skipgram_update(Weights(new0, new1), 0, targets, 4, np.float32(alpha), fine_sig, fine_logsig,
+    skipgram_update(as_weights(new0, new1), 0, targets, 4, np.float32(alpha), fine_sig, fine_logsig,
                     np.zeros(8, np.float32))
     for i in range(8):
         # h's step uses the outputs before their update: exactly -alpha * dL/dh
@@ -341,4 +341,7 @@ def test_training_and_kernel_tests_compile_one_specialisation(tmp_path):
     for sg in (True, False, "hogbatch"):
         _run_driver(sg, tokens, *_weights(30, 16, seed=1), counts, window=2, negative=3,
                     sample=1e-3, alpha=0.02, seed=5)
+    # hierarchical softmax, as training and tests/test_hs.py run it
+    fastw2v.train(corpus, workers=1, dim=10, epochs=1, min_count=1, progress=False,
+                  use_cache=False, hs=True, negative=0)
     assert len(train_shard.signatures) == 1, "\n".join(map(str, train_shard.signatures))

@@ -123,9 +123,9 @@ def test_gensim_parameter_names_get_a_hint():
     with pytest.raises(TypeError, match=r"'vector_size'; fastw2v.train calls it dim .*"
                                         r"fastw2v.Word2Vec"):
         fastw2v.train([["a", "b"]], vector_size=10)
-    with pytest.raises(TypeError, match=r"'hs'; hs is a gensim Word2Vec parameter: use "
-                                        r"fastw2v.Word2Vec"):
-        fastw2v.train([["a", "b"]], hs=0)
+    with pytest.raises(TypeError, match=r"'cbow_mean'; cbow_mean is a gensim Word2Vec "
+                                        r"parameter: use fastw2v.Word2Vec"):
+        fastw2v.train([["a", "b"]], cbow_mean=1)
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'windw'$"):
         fastw2v.train([["a", "b"]], windw=5)
 

@@ -19,6 +19,14 @@ MAX_WORKERS = 1_024
 MAX_COUNT = 2**62
 
 
+def _check_negative(value: Any, hs: bool) -> int:
+    """``negative`` in [1, MAX_NEGATIVE], or in [0, MAX_NEGATIVE] with hierarchical softmax."""
+    if not hs and value == 0 and not isinstance(value, bool):
+        raise ValueError(f"negative must be an integer in [1, {MAX_NEGATIVE}] without hierarchical "
+                         f"softmax (negative=0 trains nothing unless hs=True), got 0")
+    return check_int("negative", value, 0 if hs else 1, MAX_NEGATIVE)
+
+
 def default_workers() -> int:
     """All cores this process may run on."""
     return available_cores()
@@ -39,7 +47,8 @@ class TrainConfig:
         Maximum distance between the center word and a context word, 1..1000. As in word2vec.c the
         effective window of each center word is drawn uniformly from 1..window.
     negative : int
-        Number of negative samples per positive example, 1..1000.
+        Number of negative samples per positive example, 1..1000; 0 (no negative sampling) is
+        allowed with ``hs=True``, which then trains hierarchical softmax alone.
     sample : float
         Subsampling threshold ``t`` for frequent words (>= 0; 0 disables). A word of relative
         frequency ``f`` is kept with probability ``(sqrt(f/t) + 1) * t / f`` (word2vec.c).
@@ -64,9 +73,14 @@ class TrainConfig:
         window, training the window as one mini-batch (Ji et al. 2016, :mod:`fastw2v.kernels.hogbatch`).
         About twice as fast at equal quality (measured on wiki100m: benchmarks/README.md);
         False trains each pair with its own negatives, exactly as word2vec.c and gensim do.
-        CBOW already trains one example per center word and ignores this flag.
+        CBOW already trains one example per center word and ignores this flag, and so does
+        hierarchical softmax (``hs=True``), which trains every pair exactly.
     seed : int
         Seed of the weight initialisation and of every thread's random number generator, 0..2**63-1.
+    hs : bool
+        Train hierarchical softmax over a Huffman tree of the vocabulary (Morin & Bengio 2005;
+        word2vec.c's ``-hs 1``, gensim's ``hs=1``; :mod:`fastw2v.kernels.hs`): alone with
+        ``negative=0``, or together with negative sampling when ``negative > 0``.
     """
 
     dim: int = 100
@@ -83,14 +97,16 @@ class TrainConfig:
     workers: int = dataclasses.field(default_factory=default_workers)
     seed: int = 1
     shared_negatives: bool = True
+    hs: bool = False
 
     def __post_init__(self) -> None:
         # Each field is stored in the canonical type its check returns (a numpy integer becomes
         # an int), so a saved config is plain JSON and two equal configs compare equal.
+        hs = check_bool("hs", self.hs)
         checked = dict(
             dim=check_int("dim", self.dim, 1, MAX_DIM),
             window=check_int("window", self.window, 1, MAX_WINDOW),
-            negative=check_int("negative", self.negative, 1, MAX_NEGATIVE),
+            negative=_check_negative(self.negative, hs),
             sample=check_float("sample", self.sample, 0.0, 1.0),
             min_count=check_int("min_count", self.min_count, 1, MAX_COUNT),
             max_vocab_size=check_int("max_vocab_size", self.max_vocab_size, 1, MAX_COUNT,
@@ -102,6 +118,7 @@ class TrainConfig:
             workers=check_int("workers", self.workers, 1, MAX_WORKERS),
             seed=check_int("seed", self.seed, 0, 2**63 - 1),
             shared_negatives=check_bool("shared_negatives", self.shared_negatives),
+            hs=hs,
         )
         checked["min_alpha"] = check_float("min_alpha", self.min_alpha, 0.0, checked["alpha"],
                                            high_name="alpha")

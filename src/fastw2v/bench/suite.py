@@ -48,8 +48,13 @@ GENSIM_MAX_SENTENCE = 10_000
 #: model that "trained" without learning (gensim's corpus_file on one line) scores near 0.
 QUALITY_FLOOR_SHARE = 0.5
 
-SYSTEMS = ("fastw2v", "fastw2v-exact", "gensim-file", "gensim-iter", "word2vec.c")
+#: The ``-hs`` systems train hierarchical softmax alone (``hs=1, negative=0``, word2vec.c's
+#: ``-hs 1 -negative 0``) with otherwise the same settings; gensim's runs in ``corpus_file`` mode.
+HS_SYSTEMS = ("fastw2v-hs", "gensim-hs", "word2vec.c-hs")
+SYSTEMS = ("fastw2v", "fastw2v-exact", "gensim-file", "gensim-iter", "word2vec.c") + HS_SYSTEMS
 DEFAULT_SYSTEMS = ("fastw2v", "fastw2v-exact", "gensim-file", "gensim-iter", "word2vec.c")
+#: Systems that read the corpus rewritten as plain text in lines (``write_chunked_text``).
+PLAIN_TEXT_SYSTEMS = ("gensim-file", "word2vec.c", "gensim-hs", "word2vec.c-hs")
 
 COLUMNS = [("system", "system", "{}"), ("threads", "threads", "{}"),
            ("raw words/s", "raw_words_per_sec", "{:,.0f}"),
@@ -126,6 +131,11 @@ def markdown_table(rows: List[dict], columns=COLUMNS) -> str:
 # ------------------------------------------------------------------------------------------- #
 # one run (in a child process)
 # ------------------------------------------------------------------------------------------- #
+def hs_settings(settings: dict) -> dict:
+    """``settings`` for hierarchical softmax alone: ``hs=True, negative=0``."""
+    return dict(settings, hs=True, negative=0)
+
+
 def run_fastw2v(corpus: Path, settings: dict, threads: int, shared_negatives: bool) -> dict:
     from ..training.api import train_with_config
     from ..config import TrainConfig
@@ -144,8 +154,8 @@ def run_gensim(corpus: Path, plain: Path, settings: dict, threads: int, mode: st
     t0 = time.perf_counter()
     model = Word2Vec(vector_size=settings["dim"], window=settings["window"],
                      negative=settings["negative"], sample=settings["sample"],
-                     min_count=settings["min_count"], sg=int(settings["sg"]), hs=0,
-                     workers=threads, seed=1)
+                     min_count=settings["min_count"], sg=int(settings["sg"]),
+                     hs=int(settings.get("hs", False)), workers=threads, seed=1)
     if mode == "file":
         model.build_vocab(corpus_file=str(plain))
         t1 = time.perf_counter()
@@ -176,7 +186,8 @@ def run_word2vec_c(plain: Path, settings: dict, threads: int) -> dict:
         out = Path(tmp) / "vectors.bin"
         cmd = [exe, "-train", str(plain), "-output", str(out), "-cbow", "0" if settings["sg"]
                else "1", "-size", str(settings["dim"]), "-window", str(settings["window"]),
-               "-negative", str(settings["negative"]), "-hs", "0",
+               "-negative", str(settings["negative"]),
+               "-hs", "1" if settings.get("hs") else "0",
                "-sample", str(settings["sample"]), "-threads", str(threads), "-binary", "1",
                "-iter", str(settings["epochs"]), "-min-count", str(settings["min_count"]),
                "-alpha", "0.025"]
@@ -207,6 +218,12 @@ def run_one(system: str, corpus: PathLike, plain: Optional[PathLike], settings: 
         r = run_gensim(corpus, plain, settings, threads, "iter")
     elif system == "word2vec.c":
         r = run_word2vec_c(plain, settings, threads)
+    elif system == "fastw2v-hs":
+        r = run_fastw2v(corpus, hs_settings(settings), threads, shared_negatives=False)
+    elif system == "gensim-hs":
+        r = run_gensim(corpus, plain, hs_settings(settings), threads, "file")
+    elif system == "word2vec.c-hs":
+        r = run_word2vec_c(plain, hs_settings(settings), threads)
     else:
         raise ValueError(f"unknown system {system!r}; choose from {', '.join(SYSTEMS)}")
     emb = r.pop("emb")
@@ -233,7 +250,7 @@ def compare(corpus: Path, systems, threads_list, repeats: int, settings: dict,
     runs: Dict[tuple, List[dict]] = {}
     with tempfile.TemporaryDirectory(prefix="fastw2v-bench-") as tmp:
         plain = None
-        if any(s in ("gensim-file", "word2vec.c") for s in systems):
+        if any(s in PLAIN_TEXT_SYSTEMS for s in systems):
             plain = Path(tmp) / "corpus.txt"
             write_chunked_text(corpus, plain)
         for rep in range(repeats):

@@ -24,7 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="corpus file (default: wiki100m.txt.gz in the shared data directory)")
     p.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
                    help=f"comma-separated, from {', '.join(SYSTEMS)}; word2vec.c runs only when "
-                        "a `word2vec` binary is on PATH (default: all)")
+                        "a `word2vec` binary is on PATH; the -hs systems train hierarchical "
+                        "softmax alone (hs=1, negative=0) (default: "
+                        f"{','.join(DEFAULT_SYSTEMS)})")
     p.add_argument("--threads", default=None,
                    help="comma-separated thread counts (default: all cores)")
     p.add_argument("--repeats", type=int, default=3, help="interleaved runs each (default: 3)")
@@ -53,10 +55,11 @@ def run_command(args: argparse.Namespace) -> int:
     unknown = [s for s in systems if s not in SYSTEMS]
     if unknown:
         raise ValueError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}")
-    if "word2vec.c" in systems and shutil.which("word2vec") is None:
-        logger.warning("no `word2vec` binary on PATH: word2vec.c is skipped")
-        systems.remove("word2vec.c")
-    if "gensim-file" in systems or "gensim-iter" in systems:
+    for name in ("word2vec.c", "word2vec.c-hs"):
+        if name in systems and shutil.which("word2vec") is None:
+            logger.warning("no `word2vec` binary on PATH: %s is skipped", name)
+            systems.remove(name)
+    if {"gensim-file", "gensim-iter", "gensim-hs"} & set(systems):
         try:
             import gensim  # noqa: F401
         except ImportError:

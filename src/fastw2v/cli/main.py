@@ -27,6 +27,7 @@ from .._version import __version__
 from ..base.progress import TerminalHandler
 from ..base.signals import interrupt_signal, signal_name, signals_as_interrupts
 from ..errors import HintedError, api_spelling
+from .compat import unknown_option_message
 from .options import EXIT_FAILURE, EXIT_USAGE
 
 
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in _command_modules():
         register(sub)
+    parser.set_defaults(subcommands=sub.choices)  # for the unknown-option message
     return parser
 
 
@@ -81,16 +83,19 @@ def _command_modules():
     which calls ``parser.error`` for a usage error argparse cannot see) and raises the same
     exceptions as ``train``.
     """
-    from . import bench, download, evaluation, train, wiki
-    return [train.register, download.register, bench.register, evaluation.register,
-            wiki.register]
+    from . import bench, download, evaluation, phrases, train, wiki
+    return [train.register, phrases.register, download.register, bench.register,
+            evaluation.register, wiki.register]
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:  # one line naming the nearest option, not argparse's usage block
+            _error(unknown_option_message(args.subcommands.get(args.command, parser), extras))
+            return EXIT_USAGE
         check_usage = getattr(args, "check_usage", None)
         if check_usage is not None:
             check_usage(parser, args)

@@ -13,7 +13,7 @@ from ..base.text import count
 from ..config import TrainConfig, default_workers
 from ..corpus import datasets
 from ..errors import FastW2VError
-from .options import EXIT_FAILURE, zero_one
+from .options import EXIT_FAILURE, int_option, zero_one
 
 #: TrainConfig fields that have a command-line option of the same name (``sg`` comes from ``cbow``).
 _CONFIG_OPTIONS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "sg")
@@ -23,7 +23,8 @@ word2vec.c spellings are accepted too, e.g.
   fastw2v train -train text8 -output vec.bin -cbow 0 -size 200 -window 5 -negative 5 \\
       -sample 1e-4 -threads 2 -binary 1 -iter 5
 Note that the defaults are fastw2v's (skip-gram, alpha 0.025), not word2vec.c's (CBOW, alpha 0.05
-for CBOW); give -cbow 1 -alpha 0.05 to match word2vec.c.
+for CBOW); give -cbow 1 -alpha 0.05 to match word2vec.c. All of word2vec.c's flags work: -hs 1
+-negative 0 (hierarchical softmax), -save-vocab, -read-vocab, -debug and -classes as well.
 
 CORPUS is a text file (optionally .gz, .bz2 or .xz): tokens separated by whitespace, one sentence
 per line, lines of any length. The name "text8" (when no file of that name exists) means the text8
@@ -45,14 +46,6 @@ checkpoint), 128 + the signal when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 
 
 def _default(name: str) -> object:
     return {f.name: f.default for f in dataclasses.fields(TrainConfig)}[name]
-
-
-def _hs(text: str) -> int:
-    if text != "0":
-        raise argparse.ArgumentTypeError(
-            "hierarchical softmax is not supported; fastw2v trains with negative sampling "
-            "(use -hs 0 or leave it out)")
-    return 0
 
 
 def register(sub) -> None:
@@ -87,8 +80,8 @@ def register(sub) -> None:
                    help="maximum context distance; each word's window is drawn from 1..N, "
                         f"1..1000 (default: {_default('window')})")
     g.add_argument("--negative", "-negative", type=int, default=S, metavar="N",
-                   help=f"negative samples per positive one, 1..1000 "
-                        f"(default: {_default('negative')})")
+                   help=f"negative samples per positive one, 1..1000, or 0 with --hs "
+                        f"(hierarchical softmax alone) (default: {_default('negative')})")
     g.add_argument("--sample", "-sample", type=float, default=S, metavar="F",
                    help="subsampling threshold for frequent words, 0..1, 0 disables "
                         f"(default: {_default('sample'):g})")
@@ -123,8 +116,13 @@ def register(sub) -> None:
                         f"(default: {'on' if _default('shared_negatives') else 'off'})")
     g.add_argument("--seed", type=int, default=S, metavar="N",
                    help=f"random seed, 0..2**63-1 (default: {_default('seed')})")
-    g.add_argument("-hs", dest="hs", type=_hs, default=S, metavar="0",
-                   help="word2vec.c's hierarchical softmax switch; only 0 is accepted")
+    hs = g.add_mutually_exclusive_group()
+    hs.add_argument("--hs", dest="hs", action="store_const", const=True, default=S,
+                    help="train hierarchical softmax over a Huffman tree of the vocabulary; with "
+                         "--negative 0 alone, else together with negative sampling "
+                         "(default: off)")
+    hs.add_argument("-hs", dest="hs", type=zero_one, default=S, metavar="0|1",
+                    help="1 = --hs, 0 = off (word2vec.c spelling)")
 
     o = t.add_argument_group("input and run")
     o.add_argument("--corpus-path", dest="corpus_path", metavar="PATH",
@@ -154,6 +152,22 @@ def register(sub) -> None:
     o.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress line (default: shown when stderr is a terminal)")
     o.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    o.add_argument("--debug", "-debug", dest="debug", type=int_option(0), metavar="N",
+                   help="word2vec.c's verbosity: 0 = --quiet --no-progress, 1 = log lines "
+                        "without the progress line, 2 = both (the default)")
+
+    v = t.add_argument_group("vocabulary files and word classes (word2vec.c's flags)")
+    v.add_argument("--save-vocab", "-save-vocab", dest="save_vocab", metavar="FILE",
+                   help="write the vocabulary before training: word2vec.c's 'word count' lines "
+                        "('</s>' first), or fastw2v's 'word<TAB>count' when FILE ends in .tsv; "
+                        "without OUT only the vocabulary is built")
+    v.add_argument("--read-vocab", "-read-vocab", dest="read_vocab", metavar="FILE",
+                   help="take the vocabulary from FILE (either format) instead of counting the "
+                        "corpus, which is then only encoded; --min-count applies to its counts")
+    v.add_argument("--classes", "-classes", dest="classes", type=int_option(0), metavar="K",
+                   help="write K word classes (k-means over the trained vectors, 'word class' "
+                        "lines as word2vec.c writes them) to OUT instead of the vectors; "
+                        "0 writes the vectors (default: 0)")
 
 
 
@@ -173,15 +187,29 @@ def _check_train_usage(parser: argparse.ArgumentParser, args: argparse.Namespace
             args.corpus = given
     if args.corpus is None:
         parser.error("the corpus is required (CORPUS, -train or --corpus-path)")
-    if args.output is None:
-        parser.error("the output is required (-o/--output/-output OUT)")
+    if args.output is None and args.save_vocab is None:
+        parser.error("the output is required (-o/--output/-output OUT), unless --save-vocab "
+                     "builds only the vocabulary")
+    if args.classes and args.format == "native":
+        parser.error("--classes writes word2vec.c's 'word class' text file; it cannot be "
+                     "combined with --format native")
+    if args.debug is not None:  # word2vec.c's -debug: 0 quiet, 1 no progress line, 2 both
+        args.quiet = args.quiet or args.debug == 0
+        args.progress = args.progress and args.debug >= 2
 
 
 def _train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
+    for given in (args.save_vocab, args.output):
+        if given is not None:
+            check_writable_destination(Path(given).expanduser())
+    if args.output is None:  # -save-vocab without -output: the vocabulary only, as word2vec.c
+        corpus = datasets.resolve_corpus(args.corpus, path=args.corpus_path,
+                                         cache=args.cache_dir)
+        return _vocab_only(args, config, corpus)
     out = Path(args.output).expanduser()
     binary = args.binary if args.binary is not None else out.suffix.lower() == ".bin"
-    _check_output(out, args.format)
+    _check_output(out, "word2vec" if args.classes else args.format)
     checkpoint = Path(args.checkpoint or args.resume or out.with_name(out.name + ".checkpoint"))
     # Deferred: loads numpy (and, below, numba and the kernels), which --help and usage errors
     # do not need.
@@ -221,7 +249,8 @@ def _train(args: argparse.Namespace) -> int:
                                 resume=args.resume, eval_loss=args.eval_loss,
                                 overwrite_checkpoint=args.overwrite_checkpoint,
                                 explicit=explicit if args.resume else None,
-                                keep_checkpoint=True)
+                                keep_checkpoint=True, read_vocab=args.read_vocab,
+                                save_vocab=args.save_vocab)
     except TrainingDiverged as exc:  # caused by the parameters (learning rate), so a usage error
         raise FastW2VError(exc.template, option=exc.option) from exc
     except ckpt.CheckpointExists as exc:
@@ -243,12 +272,16 @@ def _train(args: argparse.Namespace) -> int:
             return 128 + signum
         return _interrupted_outside_training(args, checkpoint, exc, "")
     try:
-        if args.format == "native":
+        if args.classes:
+            from ..analysis.classes import word_classes, write_classes
+            write_classes(out, emb.words, word_classes(emb, args.classes))
+            kind = f"{count(args.classes, 'word class', 'word classes')} of"
+        elif args.format == "native":
             emb.save(out)
-            kind = "native directory"
+            kind = "native directory:"
         else:
             emb.save_word2vec_format(out, binary=binary)
-            kind = "word2vec " + ("binary" if binary else "text")
+            kind = "word2vec " + ("binary:" if binary else "text:")
     except KeyboardInterrupt as exc:
         return _interrupted_outside_training(args, checkpoint, exc, f" while writing {out}; "
                                              f"it was not written")
@@ -264,8 +297,9 @@ def _train(args: argparse.Namespace) -> int:
     with critical("removing the finished run's checkpoint", raise_held=False):
         ckpt.remove_checkpoint(checkpoint)
         # The run is summarised once, by the log (train_with_config); this line is the result.
-        print(f"wrote {out} ({kind}: {count(len(emb), 'word')} x "
-              f"{count(emb.dim, 'dimension')})")
+        shape = count(len(emb), 'word') if args.classes else \
+            f"{count(len(emb), 'word')} x {count(emb.dim, 'dimension')}"
+        print(f"wrote {out} ({kind} {shape})")
     return 0
 
 
@@ -335,7 +369,7 @@ _OPTION_NAMES = {"dim": "--dim", "window": "--window", "negative": "--negative",
                  "max_vocab_size": "--max-vocab-size", "epochs": "--epochs", "alpha": "--alpha",
                  "min_alpha": "--min-alpha", "sg": "--cbow", "ns_exponent": "--ns-exponent",
                  "workers": "--workers", "seed": "--seed",
-                 "shared_negatives": "--shared-negatives"}
+                 "shared_negatives": "--shared-negatives", "hs": "--hs"}
 
 
 def _conflicts(exc) -> str:
@@ -352,6 +386,21 @@ def _conflicts(exc) -> str:
             parts.append(f"{option} {given} (the checkpoint has {option} {have})")
     return (f"--resume {exc.resume}: these options differ from the checkpoint's: "
             f"{'; '.join(parts)}; leave them out to continue with the checkpoint's parameters")
+
+
+def _vocab_only(args: argparse.Namespace, config: TrainConfig, corpus: Path) -> int:
+    """word2vec.c's ``-save-vocab FILE`` without ``-output``: build and write the vocabulary."""
+    from ..corpus.cache import prepare_corpus
+    from ..corpus.vocab import read_vocab, write_vocab
+    given = (None if args.read_vocab is None else
+             read_vocab(args.read_vocab, config.min_count, config.max_vocab_size))
+    prepared = prepare_corpus(corpus, min_count=config.min_count,
+                              max_vocab_size=config.max_vocab_size, cache_dir=args.cache_dir,
+                              vocab=given)
+    write_vocab(args.save_vocab, prepared.vocab, prepared.n_sentences)
+    print(f"wrote {args.save_vocab} (vocabulary of {len(prepared.vocab):,} words; no -output, "
+          f"so nothing was trained)")
+    return 0
 
 
 def _check_output(out: Path, fmt: str) -> None:

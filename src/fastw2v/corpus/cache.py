@@ -253,6 +253,15 @@ def _remove_older_entries(cache: Path, key: str, fields: dict) -> None:
             _unlink_quietly(f)
 
 
+def _vocab_digest(vocab: Vocab) -> str:
+    """SHA-256 of a vocabulary's words and counts, in id order."""
+    h = hashlib.sha256()
+    for start in range(0, len(vocab), 100_000):
+        chunk = zip(vocab.words[start:start + 100_000], vocab.counts[start:start + 100_000].tolist())
+        h.update("".join(f"{w}\t{c}\n" for w, c in chunk).encode("utf-8"))
+    return h.hexdigest()
+
+
 def _unlink_quietly(path: Path) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
@@ -264,8 +273,9 @@ def _unlink_quietly(path: Path) -> None:
 
 def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Optional[int] = None,
                    cache_dir: Optional[PathLike] = None, use_cache: bool = True,
-                   chunk_bytes: int = _corpus.CHUNK_BYTES,
-                   progress: Progress = SILENT) -> PreparedCorpus:
+                   chunk_bytes: int = _corpus.CHUNK_BYTES, progress: Progress = SILENT,
+                   vocab: Optional[Vocab] = None,
+                   oov_ends_sentence: bool = False) -> PreparedCorpus:
     """Count a corpus, build its vocabulary and encode it as a memory-mapped int32 stream.
 
     Parameters
@@ -289,6 +299,13 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     progress : fastw2v.base.progress.Progress, optional
         Where reading and encoding report their progress (bytes read of the file, for a
         compressed file its compressed bytes; default: nowhere).
+    vocab : Vocab, optional
+        Use this vocabulary (read from a file: :func:`fastw2v.corpus.vocab.read_vocab`) instead
+        of counting the corpus, which is then only encoded; ``min_count`` and ``max_vocab_size``
+        were applied when it was read. Part of the cache key.
+    oov_ends_sentence : bool
+        Out-of-vocabulary tokens end sentences instead of being dropped, so no two words that are
+        not adjacent in the text are adjacent in the stream (phrase detection). Part of the key.
 
     Returns
     -------
@@ -325,7 +342,12 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     cache: Optional[Path] = None
     if use_cache:
         cache = _writable_dir(paths.cache_dir(cache_dir).absolute())
-    fields = _key_fields(p, st, min_count, max_vocab_size)
+    file_fields = _key_fields(p, st, min_count, max_vocab_size)
+    fields = dict(file_fields)
+    if vocab is not None:  # added only when used, so every other entry keeps its name
+        fields["given_vocab_sha256"] = _vocab_digest(vocab)
+    if oov_ends_sentence:
+        fields["oov_ends_sentence"] = True
     key = cache_entry_name(p, fields)
     if cache is not None:
         remove_stale_temporaries(cache)
@@ -345,13 +367,14 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     read_start = time.time_ns()
     fd, tmp = make_temp_file(out_dir, target.name)
     try:
-        logger.info("reading %s (%s) to count its words and encode it%s", given,
-                    _describe_size(p, st.st_size),
+        logger.info("reading %s (%s) to %s%s", given, _describe_size(p, st.st_size),
+                    "count its words and encode it" if vocab is None
+                    else "encode it with the given vocabulary",
                     f"; the result is cached in {cache}" if cache is not None else "")
         with write_errors(target):
             with os.fdopen(fd, "w+b") as fh:
-                built = build_stream(p, fh, min_count, max_vocab_size, chunk_bytes,
-                                     progress)
+                built = build_stream(p, fh, min_count, max_vocab_size, chunk_bytes, progress,
+                                     vocab=vocab, oov_ends_sentence=oov_ends_sentence)
                 fh.flush()
                 if cache is not None:
                     os.fsync(fh.fileno())
@@ -363,7 +386,7 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
             with write_errors(tokens_path):
                 os.replace(tmp, tokens_path)
             built.vocab.save(vocab_path)
-            if _key_fields(p, p.stat(), min_count, max_vocab_size) != fields:
+            if _key_fields(p, p.stat(), min_count, max_vocab_size) != file_fields:
                 logger.warning("%s changed while it was being read; not caching the result",
                                given)
             else:

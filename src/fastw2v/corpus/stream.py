@@ -209,7 +209,8 @@ def _encode_block(block: bytes, lookup: Dict[bytes, int], vocab: Vocab,
 
 
 def encode_corpus(path: PathLike, vocab: Vocab, out: BinaryIO, *,
-                  chunk_bytes: int = _corpus.CHUNK_BYTES, progress: Progress = SILENT) -> int:
+                  chunk_bytes: int = _corpus.CHUNK_BYTES, progress: Progress = SILENT,
+                  oov_ends_sentence: bool = False) -> int:
     """Encode a corpus with a given vocabulary and write the int32 stream to ``out``.
 
     Parameters
@@ -224,29 +225,46 @@ def encode_corpus(path: PathLike, vocab: Vocab, out: BinaryIO, *,
         Bytes of corpus read per step.
     progress : Progress, optional
         Where to report the bytes read (default: nowhere).
+    oov_ends_sentence : bool
+        An out-of-vocabulary token ends the sentence (a :data:`SENTENCE_END` takes its place)
+        instead of being dropped, so the words around it are never adjacent in the stream
+        (phrase detection counts adjacent pairs).
 
     Returns
     -------
     int
         Number of ids written.
     """
+    return _encode(path, vocab, out, chunk_bytes, oov_ends_sentence, progress)[0]
+
+
+def _encode(path: PathLike, vocab: Vocab, out: BinaryIO, chunk_bytes: int,
+            oov_ends_sentence: bool = False,
+            progress: Progress = SILENT) -> Tuple[int, int, int]:
+    """:func:`encode_corpus`; returns ``(ids written, raw tokens, non-empty lines)``."""
     lookup = _vocab_lookup(vocab)
     # Words that were not valid UTF-8 are in the vocabulary in replaced form (U+FFFD), so their
     # original bytes need a slower second look-up; skip it when no word has a U+FFFD.
     replaced_words = any("\ufffd" in w for w in vocab.words)
     compactor = _Compactor()
-    n = 0
+    lines = _LineCounter(SENTENCE_END)
+    n = n_raw = 0
     where = _corpus.ReadPosition()
     with progress.stage(f"encoding {Path(path).name}", Path(path).stat().st_size, "B") as stage, \
             contextlib.closing(_corpus.iter_blocks(path, chunk_bytes, position=where)) as blocks:
         for block in blocks:
-            ids = compactor.feed(_encode_block(block, lookup, vocab, replaced_words))
+            ids = _encode_block(block, lookup, vocab, replaced_words)
+            n_raw += ids.size - int(np.count_nonzero(ids == SENTENCE_END))
+            lines.feed(ids)
+            if oov_ends_sentence:
+                ids[ids == _OOV] = SENTENCE_END
+            ids = compactor.feed(ids)
             out.write(ids.tobytes())
             n += ids.size
             stage.update(where.offset)
     tail = compactor.finish()
     out.write(tail.tobytes())
-    return n + tail.size
+    return n + tail.size, n_raw, lines.finish()
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,6 +368,7 @@ def _remap_in_place(fh: BinaryIO, n_ids: int, lut: np.ndarray, stage=None) -> Tu
 # Building (no cache logic)
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class BuiltStream:
     """What :func:`build_stream` produced: the vocabulary and the counts of the stream it wrote."""
@@ -379,10 +398,27 @@ def _no_word_error(path: Path, counts: Dict[str, int], min_count: int,
 
 
 def build_stream(path: Path, fh: BinaryIO, min_count: int, max_vocab_size: Optional[int],
-                 chunk_bytes: int, progress: Progress = SILENT) -> BuiltStream:
+                  chunk_bytes: int, progress: Progress = SILENT, *,
+                  vocab: Optional[Vocab] = None, oov_ends_sentence: bool = False) -> BuiltStream:
     """Write the final stream of ``path`` to the open, empty file ``fh``; tell ``progress`` how
-    the reading and the encoding go."""
+    the reading and the encoding go.
+
+    With ``vocab`` (a vocabulary read from a file) the corpus is not counted, only encoded:
+    ``min_count`` and ``max_vocab_size`` were applied when the vocabulary was read. With
+    ``oov_ends_sentence`` out-of-vocabulary tokens end sentences instead of being dropped
+    (see :func:`encode_corpus`).
+    """
     t0 = time.perf_counter()
+    if vocab is not None:
+        n_ids, n_raw, n_sentences = _encode(path, vocab, fh, chunk_bytes, oov_ends_sentence,
+                                            progress)
+        if n_raw == 0:
+            raise CorpusError(f"corpus file {path} contains no tokens (it is empty or whitespace "
+                              f"only)")
+        if n_ids == 0:  # the stream never holds a marker without a word before it
+            raise CorpusError(f"no word of the given vocabulary ({len(vocab)} words) occurs in "
+                              f"{path}")
+        return BuiltStream(vocab, n_ids, n_raw, n_sentences, 0, 0.0, time.perf_counter() - t0)
     if max_vocab_size is None:
         first = _first_pass(path, fh, chunk_bytes, progress)
         n_raw = int(first.counts[1:].sum())
@@ -399,8 +435,10 @@ def build_stream(path: Path, fh: BinaryIO, min_count: int, max_vocab_size: Optio
                 raise _no_word_error(path, counts, min_count)
             lut = np.empty(first.counts.size, dtype=TOKEN_DTYPE)
             lut[0] = SENTENCE_END
-            lut[1:] = np.fromiter(map(vocab.index.get, strings, itertools.repeat(_OOV)),
-                                  dtype=TOKEN_DTYPE, count=len(strings))
+            lut[1:] = np.fromiter(
+                map(vocab.index.get, strings,
+                    itertools.repeat(SENTENCE_END if oov_ends_sentence else _OOV)),
+                dtype=TOKEN_DTYPE, count=len(strings))
             del strings, counts
             t1 = time.perf_counter()
             fh.flush()
@@ -413,6 +451,7 @@ def build_stream(path: Path, fh: BinaryIO, min_count: int, max_vocab_size: Optio
     if len(vocab) == 0:
         raise _no_word_error(path, cc.counts, min_count, cc.prune_threshold)
     t1 = time.perf_counter()
-    n_ids = encode_corpus(path, vocab, fh, chunk_bytes=chunk_bytes, progress=progress)
+    n_ids = encode_corpus(path, vocab, fh, chunk_bytes=chunk_bytes, progress=progress,
+                          oov_ends_sentence=oov_ends_sentence)
     t2 = time.perf_counter()
     return BuiltStream(vocab, n_ids, cc.n_tokens, cc.n_sentences, cc.n_decode_errors, t1 - t0, t2 - t1)

@@ -6,18 +6,23 @@ always gives the same ids. A vocabulary loaded from a file keeps the file's orde
 
 File format (``Vocab.save`` / ``Vocab.load``): UTF-8 text, one ``word<TAB>count`` line per word,
 in id order. Words never contain whitespace because the corpus is split on whitespace.
+
+word2vec.c's ``-save-vocab`` / ``-read-vocab`` files (``word count`` lines, its newline token
+``</s>`` first) are read by :func:`read_vocab`, which also reads fastw2v's own files, and written by
+:func:`write_vocab`.
 """
 from __future__ import annotations
 
 import re
 from operator import itemgetter
+from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional
 
 import numpy as np
 
 from ..base.paths import PathLike
 from ..base.vocabfile import read_vocab_file, write_vocab_file
-from ..base.validate import check_int
+from ..base.validate import check_choice, check_int
 from ..errors import ModelFormatError
 
 #: ASCII whitespace, the separators of the corpus, which therefore never occur inside a word.
@@ -168,3 +173,90 @@ class Vocab:
             raise ModelFormatError(f"{path}: line {line}: the word {words[line - 1]!r} contains "
                                    f"whitespace")
         return cls(words, counts)
+
+
+# --------------------------------------------------------------------------------------------
+# word2vec.c's vocabulary files (-save-vocab / -read-vocab)
+# --------------------------------------------------------------------------------------------
+
+#: word2vec.c's token for a newline: the first entry of every vocabulary it writes. fastw2v has no
+#: such word (a newline ends a sentence), so :func:`read_vocab` skips it in word2vec.c's format
+#: and :func:`write_vocab` writes it first, with the number of sentences as its count, so that
+#: word2vec.c, which takes whatever comes first as its newline token, reads the file correctly.
+W2V_SENTENCE_END = "</s>"
+
+#: The vocabulary file formats: word2vec.c's ``word count`` and fastw2v's ``word<TAB>count``.
+VOCAB_FORMATS = ("word2vec", "tsv")
+
+
+def vocab_format_of(path: PathLike) -> str:
+    """The format :func:`write_vocab` uses for ``path``: ``tsv`` (fastw2v's own) for a name
+    ending in ``.tsv``, else ``word2vec`` (word2vec.c's ``-save-vocab`` format)."""
+    return "tsv" if Path(path).suffix.lower() == ".tsv" else "word2vec"
+
+
+def read_vocab(path: PathLike, min_count: int = 1,
+               max_vocab_size: Optional[int] = None) -> Vocab:
+    """Read a vocabulary file written by word2vec.c's ``-save-vocab`` or by fastw2v.
+
+    The format is recognised by the first line: a tab means fastw2v's ``word<TAB>count``, a
+    space word2vec.c's ``word count`` (whose newline token ``</s>`` is skipped). As word2vec.c's
+    ``-read-vocab`` does, words counted fewer than ``min_count`` times are left out and the rest
+    sorted by descending count (ties: by word); ``max_vocab_size`` keeps the most frequent.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist.
+    ModelFormatError
+        The file is empty, truncated or malformed (the message names the file and the line), or
+        a word holds whitespace.
+    ValueError
+        ``min_count`` or ``max_vocab_size`` is out of range.
+    """
+    path = Path(path)
+    with open(path, "rb") as fh:
+        first = fh.readline()
+    if not first.strip():
+        raise ModelFormatError(f"{path}: vocabulary file is empty (or its first line is)")
+    sep = "\t" if b"\t" in first else " "
+    words, counts = read_vocab_file(path, counts=True, sep=sep)
+    if _WHITESPACE.search("".join(words)):
+        line = next(i for i, w in enumerate(words, 1) if _WHITESPACE.search(w))
+        raise ModelFormatError(f"{path}: line {line}: the word {words[line - 1]!r} contains "
+                               f"whitespace")
+    pairs = dict(zip(words, counts))
+    if sep == " ":
+        pairs.pop(W2V_SENTENCE_END, None)
+    vocab = Vocab.from_counts(pairs, min_count, max_vocab_size)
+    if len(vocab) == 0:
+        raise ModelFormatError(f"{path}: no word of the vocabulary file has a count of at least "
+                               f"min_count={min_count}")
+    return vocab
+
+
+def write_vocab(path: PathLike, vocab: Vocab, n_sentences: int = 0,
+                fmt: Optional[str] = None) -> None:
+    """Write ``vocab`` atomically as word2vec.c's ``-save-vocab`` file or fastw2v's own.
+
+    Parameters
+    ----------
+    path : str or path
+    vocab : Vocab
+    n_sentences : int
+        The count written for word2vec.c's newline token ``</s>`` (its first line; word2vec.c
+        counts one per line of the corpus). Not used by the ``tsv`` format.
+    fmt : {"word2vec", "tsv"}, optional
+        Default: by the file name (:func:`vocab_format_of`).
+    """
+    fmt = vocab_format_of(path) if fmt is None else check_choice("fmt", fmt, VOCAB_FORMATS)
+    if fmt == "tsv":
+        vocab.save(path)
+        return
+    n_sentences = check_int("n_sentences", n_sentences, 0)
+    words, counts = vocab.words, vocab.counts.tolist()
+    if W2V_SENTENCE_END in vocab:  # a literal "</s>" in the corpus: word2vec.c's newline token
+        at = vocab.index[W2V_SENTENCE_END]
+        n_sentences += counts[at]
+        words, counts = words[:at] + words[at + 1:], counts[:at] + counts[at + 1:]
+    write_vocab_file(path, [W2V_SENTENCE_END, *words], [n_sentences, *counts], sep=" ")

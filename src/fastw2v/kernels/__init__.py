@@ -1,2 +1,3 @@
-"""Everything numba compiles: random numbers, lookup tables, the per-model updates, the driver
-that walks a shard, and the named tuples of arrays they take."""
+"""Everything numba compiles: random numbers, lookup tables, the Huffman tree of hierarchical
+softmax, the per-model updates, the driver that walks a shard, the phrase pair counter, and the
+named tuples of arrays they take."""

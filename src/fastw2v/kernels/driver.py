@@ -8,7 +8,11 @@ carry the still-needed words over. The per-center work is the model's own:
 * :data:`MODEL_SKIPGRAM` -- exact skip-gram, :func:`fastw2v.kernels.skipgram.skipgram_block`;
 * :data:`MODEL_HOGBATCH` -- skip-gram with negatives shared across the window,
   :func:`fastw2v.kernels.hogbatch.hogbatch_block`;
-* :data:`MODEL_CBOW` -- CBOW, :func:`fastw2v.kernels.cbow.cbow_block`.
+* :data:`MODEL_CBOW` -- CBOW, :func:`fastw2v.kernels.cbow.cbow_block`;
+* :data:`MODEL_SKIPGRAM_HS` -- skip-gram with hierarchical softmax (and negatives when
+  ``negative > 0``), :func:`fastw2v.kernels.hs.skipgram_hs_block`;
+* :data:`MODEL_CBOW_HS` -- CBOW with hierarchical softmax (and negatives when ``negative > 0``),
+  :func:`fastw2v.kernels.hs.cbow_hs_block`.
 
 The model is chosen once per block by an integer, so the branch costs nothing measurable, and all
 the bookkeeping (progress, learning rate, stop requests, statistics) exists once.
@@ -26,6 +30,7 @@ from .blocks import (STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, carry_over, fill
                      publish_progress)
 from .cbow import cbow_block
 from .hogbatch import hogbatch_block
+from .hs import cbow_hs_block, skipgram_hs_block
 from .skipgram import skipgram_block
 # The cursor's layout belongs to the thread state; re-exported here for the driver's readers.
 from .state import CURSOR_FILL, CURSOR_FIRST, CURSOR_POS, CURSOR_SIZE  # noqa: F401
@@ -33,10 +38,15 @@ from .state import CURSOR_FILL, CURSOR_FIRST, CURSOR_POS, CURSOR_SIZE  # noqa: F
 MODEL_SKIPGRAM = 0
 MODEL_HOGBATCH = 1
 MODEL_CBOW = 2
+MODEL_SKIPGRAM_HS = 3
+MODEL_CBOW_HS = 4
 
 
-def model_code(sg: bool, shared_negatives: bool) -> int:
-    """The driver's model code for a configuration."""
+def model_code(sg: bool, shared_negatives: bool, hs: bool = False) -> int:
+    """The driver's model code for a configuration (with ``hs``, skip-gram trains every pair
+    exactly: shared negatives do not apply to hierarchical softmax)."""
+    if hs:
+        return MODEL_SKIPGRAM_HS if sg else MODEL_CBOW_HS
     if not sg:
         return MODEL_CBOW
     return MODEL_HOGBATCH if shared_negatives else MODEL_SKIPGRAM
@@ -54,12 +64,13 @@ def train_shard(weights, tables, params, shared, thread, tokens, start, end):
     Parameters
     ----------
     weights : Weights
-        ``syn0``, ``syn1``, updated in place without locks (the Hogwild rule is documented in
+        ``syn0``, ``syn1``, ``syn1hs``, updated in place without locks (the Hogwild rule is documented in
         :class:`fastw2v.kernels.state.Weights`).
     tables : Tables
-        Sigmoid, subsampling and negative-sampling tables (read only).
+        Sigmoid, subsampling, negative-sampling and Huffman tables (read only).
     params : Params
-        Model code (:data:`MODEL_SKIPGRAM`, :data:`MODEL_HOGBATCH` or :data:`MODEL_CBOW`),
+        Model code (:data:`MODEL_SKIPGRAM`, :data:`MODEL_HOGBATCH`, :data:`MODEL_CBOW`,
+        :data:`MODEL_SKIPGRAM_HS` or :data:`MODEL_CBOW_HS`),
         window, negatives, and the learning-rate schedule: linear from ``alpha0`` to
         ``min_alpha`` over ``total_words`` words read by all threads in all epochs.
     shared : Shared
@@ -102,9 +113,15 @@ def train_shard(weights, tables, params, shared, thread, tokens, start, end):
         elif model == MODEL_SKIPGRAM:
             block_loss, block_examples = skipgram_block(weights, tables, params, thread, n,
                                                         first, stop, alpha)
-        else:
+        elif model == MODEL_CBOW:
             block_loss, block_examples = cbow_block(weights, tables, params, thread, n, first,
                                                     stop, alpha)
+        elif model == MODEL_SKIPGRAM_HS:
+            block_loss, block_examples = skipgram_hs_block(weights, tables, params, thread, n,
+                                                           first, stop, alpha)
+        else:
+            block_loss, block_examples = cbow_hs_block(weights, tables, params, thread, n, first,
+                                                       stop, alpha)
         stats[STAT_LOSS] += block_loss
         stats[STAT_EXAMPLES] += block_examples
         if sentence_over:

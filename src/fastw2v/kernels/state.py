@@ -23,11 +23,12 @@ scratch sizes.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Optional
 
 import numpy as np
 
 from . import tables as _tables
+from .huffman import HuffmanCodes, huffman_codes
 from .blocks import PROGRESS_STRIDE, STATS_WIDTH, block_buffer_size
 from .rng import thread_states
 
@@ -52,6 +53,9 @@ class Weights(NamedTuple):
         ``[-0.5/dim, 0.5/dim)``.
     syn1 : float32[n_words, width], C-contiguous
         Output ("negative-sampling") vectors, initialised to 0.
+    syn1hs : float32[n_words - 1, width] with hierarchical softmax, else float32[0, width]
+        Output vectors of the Huffman tree's inner nodes (:mod:`fastw2v.kernels.hs`),
+        initialised to 0.
 
     ``width`` is ``dim`` padded to :data:`fastw2v.kernels.tables.ROW_ALIGN_FLOATS`; padding
     columns start at 0 and stay exactly 0, and every row starts on a cache line (see
@@ -73,6 +77,8 @@ class Weights(NamedTuple):
 
     * ``syn1`` rows of the targets, by every model (:func:`fastw2v.kernels.sgd.ns_update`,
       :func:`fastw2v.kernels.hogbatch.hogbatch_update`);
+    * ``syn1hs`` rows of the inner nodes on a path (:func:`fastw2v.kernels.hs.hs_update`); the
+      root and the nodes near it are on every path;
     * ``syn0`` rows of the context words, between a kernel's read of a row and its write-back of
       the accumulated gradient (skip-gram, CBOW, shared negatives alike).
 
@@ -82,6 +88,7 @@ class Weights(NamedTuple):
 
     syn0: np.ndarray
     syn1: np.ndarray
+    syn1hs: np.ndarray
 
 
 class Tables(NamedTuple):
@@ -101,6 +108,14 @@ class Tables(NamedTuple):
         (:func:`fastw2v.kernels.tables.alias_table`).
     ns_alias : int32[n_words]
         Alias table: the other index stored in each column.
+    hs_codes : uint8[total path length]
+        Hierarchical softmax: the Huffman code of every word, flat
+        (:func:`fastw2v.kernels.huffman.huffman_codes`); empty without hierarchical softmax.
+    hs_points : int32[total path length]
+        The inner nodes (rows of :attr:`Weights.syn1hs`) on every word's path, root first.
+    hs_offsets : int64[n_words + 1]
+        Word ``w``'s path is ``hs_offsets[w]:hs_offsets[w + 1]``; all zeros without
+        hierarchical softmax.
     """
 
     sig: np.ndarray
@@ -108,6 +123,9 @@ class Tables(NamedTuple):
     keep_threshold: np.ndarray
     ns_threshold: np.ndarray
     ns_alias: np.ndarray
+    hs_codes: np.ndarray
+    hs_points: np.ndarray
+    hs_offsets: np.ndarray
 
 
 class Params(NamedTuple):
@@ -120,11 +138,13 @@ class Params(NamedTuple):
     Attributes
     ----------
     model : np.int64
-        :data:`fastw2v.kernels.driver.MODEL_SKIPGRAM`, ``MODEL_HOGBATCH`` or ``MODEL_CBOW``.
+        :data:`fastw2v.kernels.driver.MODEL_SKIPGRAM`, ``MODEL_HOGBATCH``, ``MODEL_CBOW``,
+        ``MODEL_SKIPGRAM_HS`` or ``MODEL_CBOW_HS``.
     window : np.int64
         Maximum window (each center draws its own from ``1..window``), ``>= 1``.
     negative : np.int64
-        Negatives drawn per example (per center with shared negatives), ``>= 0``.
+        Negatives drawn per example (per center with shared negatives), ``>= 0``; 0 trains
+        hierarchical softmax alone (the ``*_HS`` models).
     alpha0, min_alpha : np.float64
         The learning rate decays linearly from ``alpha0`` to ``min_alpha`` ...
     total_words : np.int64
@@ -185,7 +205,8 @@ class ThreadState(NamedTuple):
         The block buffer of kept word ids (:mod:`fastw2v.kernels.blocks`); checkpointed, since a
         paused walk resumes with its contents.
     targets : int64[negative + 1]
-        The positive word and the negatives of one example.
+        The positive word and the negatives of one example (hierarchical softmax needs no
+        scratch of its own: its path is in :class:`Tables`, its gradient goes to ``neu1e``).
     neu1 : float32[width]
         CBOW hidden vector (mean of the context vectors).
     neu1e : float32[width]
@@ -212,14 +233,25 @@ class ThreadState(NamedTuple):
 
 
 # --- constructors: the only code that knows dtypes, layouts and sizes -----------------------------
-def make_weights(n_words: int, dim: int, seed: int) -> Weights:
-    """Freshly initialised :class:`Weights` (:func:`fastw2v.kernels.tables.initial_weights`)."""
-    return Weights(*_tables.initial_weights(n_words, dim, seed))
+def hs_rows(n_words: int, hs: bool) -> int:
+    """Rows of :attr:`Weights.syn1hs`: one per inner node of the Huffman tree (``n_words - 1``)
+    with hierarchical softmax, none without."""
+    return max(n_words - 1, 0) if hs else 0
 
 
-def weights_from(syn0: np.ndarray, syn1: np.ndarray) -> Weights:
+def make_weights(n_words: int, dim: int, seed: int, hs: bool = False) -> Weights:
+    """Freshly initialised :class:`Weights` (:func:`fastw2v.kernels.tables.initial_weights`);
+    ``syn1hs`` holds the inner-node vectors (zero) when ``hs``, no row otherwise."""
+    syn0, syn1 = _tables.initial_weights(n_words, dim, seed)
+    return Weights(syn0, syn1, _tables.aligned_zeros((hs_rows(n_words, hs), syn0.shape[1])))
+
+
+def weights_from(syn0: np.ndarray, syn1: np.ndarray, syn1hs: Optional[np.ndarray] = None,
+                 hs: bool = False) -> Weights:
     """:class:`Weights` holding copies of given ``(n_words, dim)`` input and output vectors
-    (continued training), padded and aligned exactly as :func:`make_weights` lays them out."""
+    (continued training), padded and aligned exactly as :func:`make_weights` lays them out.
+    ``syn1hs`` (``(n_words - 1, dim)``) holds the inner-node vectors; None with ``hs`` starts
+    them at zero."""
     syn0 = np.asarray(syn0)
     syn1 = np.asarray(syn1)
     if syn0.ndim != 2 or syn0.shape != syn1.shape:
@@ -232,29 +264,50 @@ def weights_from(syn0: np.ndarray, syn1: np.ndarray) -> Weights:
         padded = _tables.aligned_zeros((n_words, width))
         padded[:, :dim] = w
         out.append(padded)
-    return Weights(*out)
+    inner = _tables.aligned_zeros((hs_rows(n_words, hs or syn1hs is not None), width))
+    if syn1hs is not None:
+        syn1hs = np.asarray(syn1hs)
+        if syn1hs.shape != (inner.shape[0], dim):
+            raise ValueError(f"inner-node vectors {syn1hs.shape} must be {(inner.shape[0], dim)}")
+        inner[:, :dim] = syn1hs
+    return Weights(*out, inner)
 
 
-def as_weights(syn0: np.ndarray, syn1: np.ndarray) -> Weights:
+def as_weights(syn0: np.ndarray, syn1: np.ndarray,
+               syn1hs: Optional[np.ndarray] = None) -> Weights:
     """:class:`Weights` over existing matrices (tests, benchmarks), checked for the kernels' types.
 
-    The arrays are used in place, not copied: the kernels update them.
+    The arrays are used in place, not copied: the kernels update them. ``syn1hs=None`` gives an
+    empty inner-node matrix (no hierarchical softmax).
     """
-    for name, w in (("syn0", syn0), ("syn1", syn1)):
+    if syn1hs is None:
+        syn1hs = _tables.aligned_zeros((0, syn0.shape[1] if syn0.ndim == 2 else 0))
+    for name, w in (("syn0", syn0), ("syn1", syn1), ("syn1hs", syn1hs)):
         if w.dtype != np.float32 or w.ndim != 2 or not w.flags.c_contiguous:
             raise ValueError(f"{name} must be a C-contiguous 2-D float32 array")
     if syn0.shape != syn1.shape:
         raise ValueError(f"syn0 {syn0.shape} and syn1 {syn1.shape} differ in shape")
-    return Weights(syn0, syn1)
+    if syn1hs.shape[1] != syn0.shape[1] or syn1hs.shape[0] >= max(syn0.shape[0], 1):
+        raise ValueError(f"syn1hs {syn1hs.shape} must have {syn0.shape[1]} columns and fewer "
+                         f"rows than syn0 {syn0.shape}")
+    return Weights(syn0, syn1, syn1hs)
 
 
-def make_tables(counts: np.ndarray, sample: float, ns_exponent: float = 0.75) -> Tables:
+def make_tables(counts: np.ndarray, sample: float, ns_exponent: float = 0.75,
+                hs: bool = False) -> Tables:
     """The lookup tables of a vocabulary with ``counts`` (sorted or not), subsampling ``sample``
-    and negative-sampling exponent ``ns_exponent``."""
+    and negative-sampling exponent ``ns_exponent``; with ``hs`` the Huffman paths of
+    hierarchical softmax (:func:`fastw2v.kernels.huffman.huffman_codes`), else empty ones."""
     sig, logsig = _tables.sigmoid_tables()
     threshold, alias = _tables.alias_table(_tables.negative_weights(counts, ns_exponent))
+    if hs:
+        tree = huffman_codes(counts)
+    else:
+        tree = HuffmanCodes(codes=np.zeros(0, np.uint8), points=np.zeros(0, np.int32),
+                            offsets=np.zeros(len(counts) + 1, np.int64))
     return Tables(sig=sig, logsig=logsig, keep_threshold=_tables.keep_thresholds(counts, sample),
-                  ns_threshold=threshold, ns_alias=alias)
+                  ns_threshold=threshold, ns_alias=alias, hs_codes=tree.codes,
+                  hs_points=tree.points, hs_offsets=tree.offsets)
 
 
 def make_params(model: int, window: int, negative: int, alpha0: float, min_alpha: float,

@@ -54,7 +54,7 @@ GENSIM_NAMES = {"vector_size": "dim", "size": "dim", "iter": "epochs", "sentence
                 "cbow": "sg (sg=False trains CBOW)", "start_alpha": "alpha",
                 "end_alpha": "min_alpha"}
 #: gensim Word2Vec parameters that fastw2v.train does not take (fastw2v.Word2Vec does).
-GENSIM_ONLY = {"hs", "cbow_mean", "max_final_vocab", "null_word", "trim_rule", "sorted_vocab",
+GENSIM_ONLY = {"cbow_mean", "max_final_vocab", "null_word", "trim_rule", "sorted_vocab",
                "batch_words", "compute_loss", "hashfxn", "comment", "shrink_windows"}
 
 
@@ -87,11 +87,13 @@ def train(corpus: Any, *, dim: int = 100, window: int = 5, negative: int = 5,
           sample: float = 1e-3, min_count: int = 5, max_vocab_size: Optional[int] = None,
           epochs: int = 5, alpha: float = 0.025, min_alpha: float = 0.0001, sg: bool = True,
           ns_exponent: float = 0.75, workers: Optional[int] = None, seed: int = 1,
-          shared_negatives: bool = True, cache_dir: Optional[PathLike] = None, use_cache: bool = True,
+          shared_negatives: bool = True, hs: bool = False,
+          cache_dir: Optional[PathLike] = None, use_cache: bool = True,
           progress: ProgressArg = None, callbacks: Sequence[Any] = (),
           checkpoint: Optional[PathLike] = None, checkpoint_every: Optional[float] = None,
           resume: Optional[PathLike] = None, eval_loss: bool = True,
-          overwrite_checkpoint: bool = False, **unknown: Any) -> Embeddings:
+          overwrite_checkpoint: bool = False, read_vocab: Optional[PathLike] = None,
+          save_vocab: Optional[PathLike] = None, **unknown: Any) -> Embeddings:
     """Train word2vec embeddings on a text corpus or on sentences in memory.
 
     Parameters
@@ -109,9 +111,11 @@ def train(corpus: Any, *, dim: int = 100, window: int = 5, negative: int = 5,
         temporary token stream (not cached), so training on them is the same as on the
         equivalent file: with ``workers=1`` the vectors are identical.
     dim, window, negative, sample, min_count, max_vocab_size, epochs, alpha, min_alpha, sg, \
-ns_exponent, workers, seed, shared_negatives
+ns_exponent, workers, seed, shared_negatives, hs
         Training parameters; see :class:`fastw2v.config.TrainConfig` for meanings and allowed
         ranges. ``workers=None`` uses every core available to the process. ``sg=False`` trains CBOW.
+        ``hs=True`` trains hierarchical softmax (with ``negative=0`` alone, as word2vec.c's
+        ``-hs 1 -negative 0``).
     cache_dir : str or path, optional
         Where the encoded token stream is cached (default ``$FASTW2V_CACHE``, else
         ``$XDG_CACHE_HOME/fastw2v``, else ``~/.cache/fastw2v``). It is reused while the corpus
@@ -155,6 +159,15 @@ ns_exponent, workers, seed, shared_negatives
     overwrite_checkpoint : bool
         Start over in a ``checkpoint`` directory that holds an interrupted run's checkpoint
         (replaced by this run's first checkpoint).
+    read_vocab : str or path, optional
+        Take the vocabulary from this file instead of counting the corpus, which is then only
+        encoded (word2vec.c's ``-read-vocab``): word2vec.c's ``word count`` format or fastw2v's
+        ``word<TAB>count`` (:func:`fastw2v.corpus.vocab.read_vocab`; ``min_count`` and
+        ``max_vocab_size`` apply to its counts). Corpus words missing from it are dropped.
+    save_vocab : str or path, optional
+        Write the vocabulary before training starts (word2vec.c's ``-save-vocab``): word2vec.c's
+        ``word count`` format, or fastw2v's ``word<TAB>count`` when the name ends in ``.tsv``
+        (:func:`fastw2v.corpus.vocab.write_vocab`).
 
     Returns
     -------
@@ -187,7 +200,7 @@ ns_exponent, workers, seed, shared_negatives
     values = dict(dim=dim, window=window, negative=negative, sample=sample, min_count=min_count,
                   max_vocab_size=max_vocab_size, epochs=epochs, alpha=alpha, min_alpha=min_alpha,
                   sg=sg, ns_exponent=ns_exponent, workers=workers, seed=seed,
-                  shared_negatives=shared_negatives)
+                  shared_negatives=shared_negatives, hs=hs)
     explicit = {k: v for k, v in values.items()
                 if k in given and not (k == "workers" and v is None)}
     if resume is not None:
@@ -195,16 +208,17 @@ ns_exponent, workers, seed, shared_negatives
                                  progress=progress, callbacks=callbacks, checkpoint=checkpoint,
                                  checkpoint_every=checkpoint_every, resume=resume,
                                  eval_loss=eval_loss, overwrite_checkpoint=overwrite_checkpoint,
-                                 explicit=explicit)
+                                 explicit=explicit, read_vocab=read_vocab, save_vocab=save_vocab)
     config = TrainConfig(dim=dim, window=window, negative=negative, sample=sample,
                          min_count=min_count, max_vocab_size=max_vocab_size, epochs=epochs,
                          alpha=alpha, min_alpha=min_alpha, sg=sg, ns_exponent=ns_exponent,
                          workers=default_workers() if workers is None else workers, seed=seed,
-                         shared_negatives=shared_negatives)
+                         shared_negatives=shared_negatives, hs=hs)
     return train_with_config(corpus, config, cache_dir=cache_dir, use_cache=use_cache,
                              progress=progress, callbacks=callbacks, checkpoint=checkpoint,
                              checkpoint_every=checkpoint_every, eval_loss=eval_loss,
-                             overwrite_checkpoint=overwrite_checkpoint)
+                             overwrite_checkpoint=overwrite_checkpoint, read_vocab=read_vocab,
+                             save_vocab=save_vocab)
 
 
 def _is_path(corpus: Any) -> bool:
@@ -241,7 +255,8 @@ def train_with_config(corpus: Any, config: Optional[TrainConfig], *,
                       resume: Optional[PathLike] = None, eval_loss: bool = True,
                       overwrite_checkpoint: bool = False,
                       explicit: Optional[Mapping[str, Any]] = None,
-                      keep_checkpoint: bool = False) -> Embeddings:
+                      keep_checkpoint: bool = False, read_vocab: Optional[PathLike] = None,
+                      save_vocab: Optional[PathLike] = None) -> Embeddings:
     """:func:`train` with a ready :class:`TrainConfig` (used by the CLI and the benchmarks).
 
     ``config`` may be None when ``resume`` is given (the checkpoint's config is used);
@@ -260,20 +275,26 @@ def train_with_config(corpus: Any, config: Optional[TrainConfig], *,
                       progress=progress, callbacks=callbacks, checkpoint=checkpoint,
                       checkpoint_every=checkpoint_every, resume=resume, eval_loss=eval_loss,
                       overwrite_checkpoint=overwrite_checkpoint, explicit=explicit or {},
-                      keep_checkpoint=keep_checkpoint)
+                      keep_checkpoint=keep_checkpoint, read_vocab=read_vocab,
+                      save_vocab=save_vocab)
 
 
 def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpoint,
-           checkpoint_every, resume, eval_loss, overwrite_checkpoint, explicit, keep_checkpoint):
+           checkpoint_every, resume, eval_loss, overwrite_checkpoint, explicit, keep_checkpoint,
+           read_vocab, save_vocab):
     from .checkpoint import CheckpointDir, describe, load_checkpoint
     from ..corpus import reader
     from ..corpus.cache import prepare_corpus
     from ..corpus.sentences import check_sentences, prepare_sentences
+    from ..corpus.vocab import read_vocab as read_vocab_file, write_vocab
     from .trainer import Trainer, TrainingInterrupted
     from ..wiki.dump import ensure_text_corpus, is_wiki_dump
 
     if not _is_path(corpus):
         check_sentences(corpus)  # a TypeError with a hint before any work
+        if read_vocab is not None:
+            raise ValueError("read_vocab needs a corpus file; with sentences in memory the "
+                             "vocabulary is counted from them")
     if resume is not None and not os.path.exists(resume):
         raise FileNotFoundError(f"checkpoint not found: {resume}")
     store = None
@@ -303,9 +324,14 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
                 corpus, use_cache = spooled, False
             if is_wiki_dump(corpus):  # a MediaWiki XML dump: converted once, then cached
                 corpus = ensure_text_corpus(corpus, cache_dir=cache_dir, progress=shown)
+            given_vocab = (None if read_vocab is None else
+                           read_vocab_file(read_vocab, config.min_count, config.max_vocab_size))
             prepared = prepare_corpus(corpus, min_count=config.min_count,
                                       max_vocab_size=config.max_vocab_size, cache_dir=cache_dir,
-                                      use_cache=use_cache, progress=shown)
+                                      use_cache=use_cache, progress=shown, vocab=given_vocab)
+        if save_vocab is not None:
+            write_vocab(save_vocab, prepared.vocab, prepared.n_sentences)
+            logger.info("vocabulary of %d words written to %s", len(prepared.vocab), save_vocab)
         prepare_seconds = time.perf_counter() - t0
         if saved is not None:
             _check_same_corpus(corpus, resume, saved, prepared)
@@ -313,7 +339,8 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
                           raw_tokens_per_epoch=prepared.n_raw_tokens, eval_loss=eval_loss)
         last = [None]  # the progress the checkpoint in ``store`` holds
         if saved is not None:
-            trainer.restore(saved.syn0, saved.syn1, saved.arrays, saved.meta)
+            trainer.restore(saved.syn0, saved.syn1, saved.arrays, saved.meta,
+                            syn1hs=saved.syn1hs)
             del saved
             if store is not None and store.resuming:
                 last[0] = _progress(trainer)
@@ -340,7 +367,7 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
                 with critical("writing the checkpoint", raise_held=interrupt is None):
                     store.save(config=config, vocab=prepared.vocab, syn0=tr.syn0, syn1=tr.syn1,
                                arrays=tr.state_arrays(), meta=tr.state_meta(),
-                               fingerprint=prepared.tokens_sha256)
+                               fingerprint=prepared.tokens_sha256, syn1hs=tr.syn1hs)
                     last[0] = now
             except KeyboardInterrupt as again:
                 abandoned.append(True)

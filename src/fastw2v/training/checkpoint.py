@@ -8,7 +8,8 @@ A checkpoint is a directory ``DIR``:
   (``"current": "v000003"``), the SHA-256 of its ``meta.json``, and where the run stands (epoch,
   epochs, whether an epoch is half done) for messages;
 * ``DIR/v000003/`` -- the checkpoint itself: ``syn0.npy``, ``syn1.npy`` (the weights, padded rows
-  as the kernels hold them), ``state.npz`` (progress counters, per-thread statistics, RNG states,
+  as the kernels hold them), with hierarchical softmax ``syn1hs.npy`` (the inner-node vectors; the
+  Huffman tree itself is rebuilt from the vocabulary's counts, deterministically), ``state.npz`` (progress counters, per-thread statistics, RNG states,
   cursors and block buffers), ``vocab.tsv`` and ``meta.json`` (config, epoch, per-epoch statistics,
   elapsed time, the corpus fingerprint and the SHA-256 of every other file);
 * ``DIR/.fastw2v.lock`` -- locked (``flock``) by the run that writes ``DIR``, so two runs never
@@ -74,6 +75,8 @@ _WEIGHTS = ("syn0.npy", "syn1.npy")
 _STATE = "state.npz"
 _VOCAB = "vocab.tsv"
 _DATA_FILES = _WEIGHTS + (_STATE, _VOCAB)
+#: Hierarchical softmax's inner-node vectors: in a checkpoint only when the run uses them.
+_HS_WEIGHTS = "syn1hs.npy"
 _ARRAYS = ("progress", "stats", "rng_states", "cursors", "buffers")
 _VERSION_DIR = re.compile(r"^v\d{6,}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -100,6 +103,7 @@ class Checkpoint:
     meta: Dict[str, Any]
     fingerprint: Optional[str] = None
     where: Optional[Path] = None
+    syn1hs: Optional[np.ndarray] = None
 
 
 class CheckpointExists(FileExistsError):
@@ -219,9 +223,11 @@ def _save_npy(path: Path, array: np.ndarray) -> str:
 
 def save_checkpoint(path: PathLike, *, config: TrainConfig, vocab: Vocab, syn0: np.ndarray,
                     syn1: np.ndarray, arrays: Dict[str, np.ndarray], meta: Dict[str, Any],
-                    fingerprint: Optional[str] = None) -> Path:
+                    fingerprint: Optional[str] = None,
+                    syn1hs: Optional[np.ndarray] = None) -> Path:
     """Write a new checkpoint into the directory ``path`` (created if needed) and make it the
-    current one in a single atomic step (see the module docstring).
+    current one in a single atomic step (see the module docstring). ``syn1hs`` (hierarchical
+    softmax's inner-node vectors) is saved when it has rows.
 
     A full disk raises :class:`fastw2v.base.atomic.WriteError` naming the file; the previous
     checkpoint is then still the current one. Returns ``path``.
@@ -236,6 +242,8 @@ def save_checkpoint(path: PathLike, *, config: TrainConfig, vocab: Vocab, syn0: 
         with write_errors(final):
             digests = {"syn0.npy": _save_npy(tmp / "syn0.npy", syn0),
                        "syn1.npy": _save_npy(tmp / "syn1.npy", syn1)}
+            if syn1hs is not None and syn1hs.shape[0]:
+                digests[_HS_WEIGHTS] = _save_npy(tmp / _HS_WEIGHTS, syn1hs)
             with open(tmp / _STATE, "wb") as fh:
                 np.savez(fh, **{k: np.ascontiguousarray(arrays[k]) for k in _ARRAYS})
             digests[_STATE] = _sha256_file(tmp / _STATE)
@@ -444,7 +452,8 @@ def _read_meta(where: Path, manifest: Dict[str, Any]) -> Dict[str, Any]:
         raise _bad(mf, f"not readable JSON ({exc})") from None
     if not isinstance(doc, dict) or set(doc) != {"config", "state", "corpus", "files"}:
         raise _bad(mf, "expected an object with 'config', 'state', 'corpus' and 'files'")
-    if not isinstance(doc["files"], dict) or set(doc["files"]) != set(_DATA_FILES) or not all(
+    if not isinstance(doc["files"], dict) or not set(_DATA_FILES) <= set(doc["files"]) <= set(
+            _DATA_FILES + (_HS_WEIGHTS,)) or not all(
             isinstance(v, str) and _SHA256.match(v) for v in doc["files"].values()):
         raise _bad(mf, f"'files' must give the SHA-256 of {', '.join(_DATA_FILES)}")
     corpus = doc["corpus"]
@@ -648,6 +657,12 @@ def load_checkpoint(path: PathLike) -> Checkpoint:
     shape = (len(vocab), padded_width(config.dim))
     syn0 = _load_weights(where / "syn0.npy", shape)
     syn1 = _load_weights(where / "syn1.npy", shape)
+    syn1hs = None
+    if config.hs and len(vocab) > 1:
+        if not (where / _HS_WEIGHTS).is_file():
+            raise _bad(where / _HS_WEIGHTS, "missing (hierarchical softmax needs the inner-node "
+                                            "vectors)")
+        syn1hs = _load_weights(where / _HS_WEIGHTS, (len(vocab) - 1, shape[1]))
     arrays = _load_state_arrays(where / _STATE, config, len(vocab), state["n_tokens"])
     return Checkpoint(config=config, vocab=vocab, syn0=syn0, syn1=syn1, arrays=arrays,
-                      meta=state, fingerprint=fingerprint, where=where)
+                      meta=state, fingerprint=fingerprint, where=where, syn1hs=syn1hs)

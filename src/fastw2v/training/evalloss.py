@@ -8,10 +8,12 @@ rise in the last epochs although the vectors keep improving (measured on wiki100
 the same, e.g. gensim issues #2709 and #2922).
 
 So fastw2v also reports an **evaluation loss**: the same negative-sampling objective, with the exact
-sigmoid, on a fixed probe of center words drawn once from the token stream, with their full
-windows (within the sentence) and ``negative`` negatives each, drawn once. It changes no weight and
-draws from its own seeded NumPy generator, so training stays bit-for-bit the same. It is comparable
-from epoch to epoch and decreases as the model fits the corpus.
+sigmoid, on a fixed probe of ``PROBE_CENTERS`` center words drawn once from the token stream, with
+their full windows (within the sentence) and ``negative`` negatives each, drawn once. It changes no
+weight and draws from its own seeded NumPy generator, so training stays bit-for-bit the same. It
+is comparable from epoch to epoch and decreases as the model fits the corpus. With hierarchical
+softmax the objective trained is the path loss of :mod:`fastw2v.kernels.hs` (plus negative
+sampling when ``negative > 0``), and the probe scores that.
 
 Bounded cost
 ------------
@@ -24,7 +26,7 @@ epoch (``benchmarks/evalloss_cost.py``). ``eval_loss=False`` (``--no-eval-loss``
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -110,16 +112,25 @@ def make_probe(tokens: np.ndarray, ns_probabilities: np.ndarray, window: int, ne
 
 
 def probe_loss(probe: Probe, syn0: np.ndarray, syn1: np.ndarray, dim: int, sg: bool,
-               pool: Optional[object] = None, parts: int = 1) -> float:
-    """Mean negative-sampling loss per example on the probe (exact sigmoid, float64).
+               pool: Optional[object] = None, parts: int = 1,
+               hs: Optional[Tuple[np.ndarray, ...]] = None) -> float:
+    """Mean loss per example on the probe (exact sigmoid, float64): the negative-sampling loss,
+    plus the hierarchical-softmax loss when ``hs`` is given.
 
     Skip-gram: every (context, center) pair of the probe is an example. CBOW: every center word,
     with the mean of its context vectors as the hidden vector. With a thread ``pool`` (an
     executor) the probe is split into ``parts`` pieces scored in parallel.
+
+    ``hs`` is ``(syn1hs, codes, points, offsets)`` (:class:`fastw2v.kernels.state.Weights` and
+    :class:`~fastw2v.kernels.state.Tables`); each example then adds ``-log P(center | h)`` along
+    the center's Huffman path. A probe drawn with ``negative=0`` has no negative-sampling part
+    (hierarchical softmax alone), so its loss is the hierarchical-softmax loss only.
     """
     n = len(probe.centers)
     if n == 0:
         return float("nan")
+    if hs is not None:
+        return _hs_probe_loss(probe, syn0, syn1, dim, sg, hs)
     weights = as_weights(syn0, syn1)
     edges = np.linspace(0, n, max(1, min(parts, n)) + 1).astype(np.int64)
     pieces = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
@@ -133,3 +144,52 @@ def probe_loss(probe: Probe, syn0: np.ndarray, syn1: np.ndarray, dim: int, sg: b
     total = sum(r[0] for r in results)
     count = sum(r[1] for r in results)
     return float(total / count) if count else float("nan")
+
+
+#: Most probe centers scored at once by the hierarchical-softmax loss (~20 MB of temporaries at
+#: window 5, dim 100).
+_HS_CHUNK = 1000
+#: Most float64 values of one temporary of that loss (``chunk x 2 window x max(dim, path)``):
+#: 4 Mi values = 32 MB, so a wide window or a large dim shrinks the chunk instead of growing the
+#: memory (window 1000 at dim 300 scores 6 centers at a time).
+_HS_CHUNK_VALUES = 4 << 20
+
+
+def _hs_probe_loss(probe: LossProbe, syn0: np.ndarray, syn1: np.ndarray, dim: int, sg: bool,
+                   hs: Tuple[np.ndarray, ...]) -> float:
+    """:func:`probe_loss` with hierarchical softmax: the path loss of every example, plus the
+    negative-sampling loss when the probe has negatives; computed in chunks of centers."""
+    syn1hs, codes, points, offsets = hs
+    with_ns = probe.negatives.shape[1] > 0
+    total = 0.0
+    n_examples = 0
+    width = probe.contexts.shape[1] * max(dim, 64, probe.negatives.shape[1])
+    chunk = max(1, min(_HS_CHUNK, _HS_CHUNK_VALUES // max(width, 1)))
+    for lo in range(0, len(probe.centers), chunk):
+        part = LossProbe(probe.centers[lo:lo + chunk], probe.contexts[lo:lo + chunk],
+                         probe.negatives[lo:lo + chunk])
+        mask = part.contexts >= 0
+        h = syn0[np.where(mask, part.contexts, 0), :dim].astype(np.float64)   # (n, 2W, D)
+        if not sg:
+            h = ((h * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1)[:, None])[:, None, :]
+            mask = np.ones((len(part.centers), 1), dtype=bool)
+        # the centers' paths, padded to the longest: nodes (n, L), signs y = 1 - 2 code, valid
+        begin, length = offsets[part.centers], offsets[part.centers + 1] - offsets[part.centers]
+        loss = np.zeros(h.shape[:2])                                          # (n, 2W)
+        steps = np.arange(int(length.max()))
+        if len(steps):  # a one-word vocabulary has empty paths
+            on_path = steps[None, :] < length[:, None]
+            at = np.where(on_path, begin[:, None] + steps[None, :], 0)
+            nodes = syn1hs[points[at], :dim].astype(np.float64)               # (n, L, D)
+            sign = np.where(on_path, 1.0 - 2.0 * codes[at], 0.0)
+            score = np.einsum("nwd,nld->nwl", h, nodes) * sign[:, None, :]
+            loss += (np.logaddexp(0.0, -score) * on_path[:, None, :]).sum(axis=2)
+        if with_ns:
+            out_pos = syn1[part.centers, :dim].astype(np.float64)
+            out_neg = syn1[part.negatives, :dim].astype(np.float64)
+            pos = np.einsum("nwd,nd->nw", h, out_pos)
+            neg = np.einsum("nwd,nkd->nwk", h, out_neg)
+            loss = loss + np.logaddexp(0.0, -pos) + np.logaddexp(0.0, neg).sum(axis=2)
+        total += float(loss[mask].sum())
+        n_examples += int(mask.sum())
+    return total / n_examples if n_examples else float("nan")

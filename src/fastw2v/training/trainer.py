@@ -141,13 +141,13 @@ class Trainer:
         self.total_words = max(1, self.words_per_epoch * config.epochs)
 
         if initial_weights is None:
-            self.weights = make_weights(self.n_words, config.dim, config.seed)
+            self.weights = make_weights(self.n_words, config.dim, config.seed, hs=config.hs)
         else:
             if np.shape(initial_weights[0]) != (self.n_words, config.dim):
                 raise ValueError(f"initial weights have shape {np.shape(initial_weights[0])}, "
                                  f"expected {(self.n_words, config.dim)}")
-            self.weights = weights_from(*initial_weights)
-        self.tables = make_tables(counts, config.sample, config.ns_exponent)
+            self.weights = weights_from(*initial_weights, hs=config.hs)
+        self.tables = make_tables(counts, config.sample, config.ns_exponent, hs=config.hs)
         self.loss_probe = None
         if eval_loss:
             ns_weights = tables.negative_weights(counts, config.ns_exponent)
@@ -156,7 +156,8 @@ class Trainer:
             self.loss_probe = evalloss.make_probe(
                 tokens, ns_weights / ns_weights.sum(), config.window, config.negative,
                 config.seed, evalloss.probe_centers(kept, config.window, config.negative))
-        self.params = make_params(model_code(config.sg, config.shared_negatives), config.window,
+        self.params = make_params(model_code(config.sg, config.shared_negatives, config.hs),
+                                  config.window,
                                   config.negative, config.alpha, config.min_alpha,
                                   self.total_words)
 
@@ -192,6 +193,11 @@ class Trainer:
         return self.weights.syn1
 
     @property
+    def syn1hs(self) -> np.ndarray:
+        """The inner-node vectors of hierarchical softmax (no row without it; padded rows)."""
+        return self.weights.syn1hs
+
+    @property
     def stats(self) -> np.ndarray:
         """Every thread's statistics row, ``(workers, STATS_WIDTH)`` float64 (a copy)."""
         return np.stack([th.stats for th in self.threads])
@@ -211,7 +217,8 @@ class Trainer:
 
     def _check_finite(self) -> None:
         """Raise :class:`TrainingDiverged` rather than continue (or checkpoint) NaN weights."""
-        for name, w in (("input", self.syn0), ("output", self.syn1)):
+        for name, w in (("input", self.syn0), ("output", self.syn1),
+                        ("inner-node", self.syn1hs)):
             if not np.isfinite(w).all():
                 raise TrainingDiverged(
                     f"training diverged in epoch {self.epoch + 1}: the {name} vectors contain "
@@ -241,8 +248,9 @@ class Trainer:
         """
         c = self.config
         period = checkpoint_every * 60.0 if checkpoint and checkpoint_every else None
-        logger.info("training %s (%d dimensions, %s): %s of %s, %s of them in the vocabulary",
-                    "skip-gram" if c.sg else "CBOW", c.dim, count(c.workers, "worker"),
+        logger.info("training %s%s (%d dimensions, %s): %s of %s, %s of them in the vocabulary",
+                    "skip-gram" if c.sg else "CBOW",
+                    " with hierarchical softmax" if c.hs else "", c.dim, count(c.workers, "worker"),
                     count(c.epochs, "epoch"), count(self.raw_tokens_per_epoch, "word"),
                     f"{self.words_per_epoch:,}")
         # The line counts raw words (every token of the corpus), like every words/s fastw2v shows.
@@ -322,7 +330,8 @@ class Trainer:
         self._check_finite()
         if self.loss_probe is not None:
             es.eval_loss = evalloss.probe_loss(self.loss_probe, self.syn0, self.syn1, c.dim, c.sg,
-                                               pool=self._pool, parts=c.workers)
+                                               pool=self._pool, parts=c.workers,
+                                               hs=self._hs_probe_arrays())
         with critical("ending an epoch"):  # the three updates go into a checkpoint together
             self.history.append(es)
             self.epoch += 1
@@ -336,6 +345,13 @@ class Trainer:
         for cb in callbacks:
             if hasattr(cb, "on_epoch_end"):
                 cb.on_epoch_end(es.epoch, info)
+
+    def _hs_probe_arrays(self) -> Optional[tuple]:
+        """What the evaluation loss needs of hierarchical softmax, or None without it."""
+        if not self.config.hs:
+            return None
+        t = self.tables
+        return self.syn1hs, t.hs_codes, t.hs_points, t.hs_offsets
 
     def _show(self, line: Stage) -> None:
         """Tell the progress line where the run stands: raw words done, epoch, rate, loss of the
@@ -392,8 +408,10 @@ class Trainer:
                     elapsed=self.elapsed, history=[vars(e) for e in self.history],
                     n_tokens=int(len(self.tokens)), raw_tokens_per_epoch=self.raw_tokens_per_epoch)
 
-    def restore(self, syn0: np.ndarray, syn1: np.ndarray, arrays: dict, meta: dict) -> None:
-        """Continue from a checkpoint's state (same config, corpus and vocabulary)."""
+    def restore(self, syn0: np.ndarray, syn1: np.ndarray, arrays: dict, meta: dict,
+                syn1hs: Optional[np.ndarray] = None) -> None:
+        """Continue from a checkpoint's state (same config, corpus and vocabulary); ``syn1hs``,
+        the inner-node vectors, is required with hierarchical softmax."""
         if int(meta["n_tokens"]) != len(self.tokens):
             raise ValueError(f"the checkpoint was made on a token stream of {meta['n_tokens']} "
                              f"tokens, this corpus has {len(self.tokens)}: not the same corpus")
@@ -408,8 +426,14 @@ class Trainer:
         if syn0.shape != self.syn0.shape:
             raise ValueError(f"checkpoint weights have shape {syn0.shape}, expected "
                              f"{self.syn0.shape}")
+        if self.syn1hs.shape[0] and (syn1hs is None or syn1hs.shape != self.syn1hs.shape):
+            raise ValueError(f"checkpoint inner-node weights have shape "
+                             f"{None if syn1hs is None else syn1hs.shape}, expected "
+                             f"{self.syn1hs.shape}")
         self.syn0[:] = syn0
         self.syn1[:] = syn1
+        if self.syn1hs.shape[0]:
+            self.syn1hs[:] = syn1hs
         self.shared.progress[:] = arrays["progress"]
         for t, th in enumerate(self.threads):
             th.stats[:] = arrays["stats"][t]
