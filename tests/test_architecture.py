@@ -13,9 +13,10 @@ rank  units                                    what they are
 3     ``kernels``, ``corpus``, ``vectors``     numba code; corpus to token stream; vectors
 4     ``wiki``, ``analysis``                   dumps to text; functions of an Embeddings
 5     ``training``                             the public train(), threads, checkpoints
-6     ``bench``                                the benchmark suite (runs training in children)
+6     ``bench``, ``cluster``                   the benchmark suite; training on a Dask cluster
 7     ``cli``                                  the ``fastw2v`` command
-8     ``fastw2v``, ``__main__``, ``_moved``    the lazy public facade, round 1's paths
+8     ``fastw2v``, ``__main__``, ``_moved``,   the lazy public facade (``train`` on one machine
+      ``_train``                               or a cluster), round 1's paths
 ====  =======================================  ==============================================
 
 Imports are read from the source with :mod:`ast`, including imports inside functions (a
@@ -47,9 +48,9 @@ RANKS: Dict[str, int] = {
     "kernels": 3, "corpus": 3, "vectors": 3,
     "wiki": 4, "analysis": 4,
     "training": 5,
-    "bench": 6,
+    "bench": 6, "cluster": 6,
     "cli": 7,
-    "__init__": 8, "__main__": 8, "_moved": 8,
+    "__init__": 8, "__main__": 8, "_moved": 8, "_train": 8,
 }
 
 #: No module may grow beyond this many lines: past it a module holds more than one idea.

@@ -34,7 +34,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import IO, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from ..base.paths import PathLike
 from ..base.validate import check_int
@@ -105,10 +105,29 @@ def compression_of(path: PathLike) -> Optional[str]:
     p = Path(path)
     with open(p, "rb") as fh:
         head = fh.read(8)
+    return compression_of_head(head, p.name)
+
+
+def compression_of_head(head: bytes, name: str) -> Optional[str]:
+    """:func:`compression_of` for a file whose first bytes ``head`` (8 are enough) and name are
+    known: the magic bytes decide, else the suffix of ``name``."""
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
-    return _SUFFIXES.get(p.suffix.lower())
+    return _SUFFIXES.get(Path(name).suffix.lower())
+
+
+def open_decompressed(raw: IO[bytes], kind: Optional[str]) -> IO[bytes]:
+    """Wrap an open binary file object in the decompressor of ``kind`` (None: ``raw`` itself)."""
+    if kind is None:
+        return raw
+    return _OPENERS[kind](raw, "rb")
+
+
+def is_corrupt_data_error(exc: BaseException) -> bool:
+    """True for the errors decompressors raise on corrupt or truncated input (see
+    :func:`iter_chunks`)."""
+    return _is_corrupt_data_error(exc)
 
 
 def open_corpus(path: PathLike) -> IO[bytes]:
@@ -255,26 +274,34 @@ def iter_blocks(path: PathLike, chunk_bytes: int = CHUNK_BYTES, *,
         return iter_chunks(p, chunk_bytes)
 
     source = _prefetched(make, PREFETCH_BLOCKS) if prefetch else make()
-    # The unfinished token: pieces with no whitespace are collected and joined once, when its end
-    # is found, so a token (or whitespace-free junk) of any length costs linear time, and only
-    # the new piece is searched for whitespace.
-    carry: List[bytes] = []
     try:
-        for piece in source:
-            cut = _last_whitespace(piece)
-            if cut == -1:
-                carry.append(piece)
-                continue
-            head = piece[:cut + 1] if cut + 1 < len(piece) else piece
-            block = b"".join(carry + [head]) if carry else head
-            carry = [piece[cut + 1:]] if cut + 1 < len(piece) else []
-            yield block
-        if carry:
-            yield b"".join(carry)
+        yield from whole_token_blocks(source)
     finally:
         close = getattr(source, "close", None)
         if close is not None:
             close()
+
+
+def whole_token_blocks(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Re-cut consecutive ``pieces`` of a text into blocks that never cut a token in two.
+
+    Each block but the last ends with an ASCII whitespace byte (see :func:`iter_blocks`).
+    """
+    # The unfinished token: pieces with no whitespace are collected and joined once, when its end
+    # is found, so a token (or whitespace-free junk) of any length costs linear time, and only
+    # the new piece is searched for whitespace.
+    carry: List[bytes] = []
+    for piece in pieces:
+        cut = _last_whitespace(piece)
+        if cut == -1:
+            carry.append(piece)
+            continue
+        head = piece[:cut + 1] if cut + 1 < len(piece) else piece
+        block = b"".join(carry + [head]) if carry else head
+        carry = [piece[cut + 1:]] if cut + 1 < len(piece) else []
+        yield block
+    if carry:
+        yield b"".join(carry)
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,33 +492,43 @@ def count_words(path: PathLike, *, max_vocab_size: Optional[int] = None,
     """
     max_vocab_size = check_int("max_vocab_size", max_vocab_size, 1, allow_none=True)
     p = check_corpus_path(path)
+    with contextlib.closing(iter_blocks(p, chunk_bytes)) as blocks:
+        result = count_blocks(blocks, p, max_vocab_size=max_vocab_size)
+    if result.n_tokens == 0:
+        raise CorpusError(f"corpus file {p} contains no tokens (it is empty or whitespace only)")
+    return result
+
+
+def count_blocks(blocks: Iterable[bytes], source: object, *,
+                 max_vocab_size: Optional[int] = None) -> CorpusCounts:
+    """:func:`count_words` over blocks that never cut a token (:func:`iter_blocks`,
+    :func:`whole_token_blocks`); ``source`` names them in log messages. No token is no error
+    here (``n_tokens`` is then 0)."""
+    p = source
     counter: Dict[bytes, int] = Counter()
     threshold = 0
     peak = 0
     n_tokens = 0
     n_sentences = 0
     in_line = False
-    with contextlib.closing(iter_blocks(p, chunk_bytes)) as blocks:
-        for block in blocks:
-            ended, in_line = count_line_ends(block, in_line)
-            n_sentences += ended
-            tokens = block.split()
-            n_tokens += len(tokens)
-            if max_vocab_size is None:
-                counter.update(tokens)
-                continue
-            for i in range(0, len(tokens), max_vocab_size):
-                counter.update(tokens[i:i + max_vocab_size])
-                if len(counter) > max_vocab_size:
-                    peak = max(peak, len(counter))
-                    before = len(counter)
-                    counter, threshold = prune_counts(counter, max_vocab_size, threshold)
-                    logger.debug("pruned vocabulary from %d to %d words (threshold %d)",
-                                 before, len(counter), threshold)
+    for block in blocks:
+        ended, in_line = count_line_ends(block, in_line)
+        n_sentences += ended
+        tokens = block.split()
+        n_tokens += len(tokens)
+        if max_vocab_size is None:
+            counter.update(tokens)
+            continue
+        for i in range(0, len(tokens), max_vocab_size):
+            counter.update(tokens[i:i + max_vocab_size])
+            if len(counter) > max_vocab_size:
+                peak = max(peak, len(counter))
+                before = len(counter)
+                counter, threshold = prune_counts(counter, max_vocab_size, threshold)
+                logger.debug("pruned vocabulary from %d to %d words (threshold %d)",
+                             before, len(counter), threshold)
     n_sentences += int(in_line)
     peak = max(peak, len(counter))
-    if n_tokens == 0:
-        raise CorpusError(f"corpus file {p} contains no tokens (it is empty or whitespace only)")
     if threshold:
         counter = {w: c for w, c in counter.items() if c > threshold}
         logger.info("%s: max_vocab_size=%d pruned words counted %d times or fewer",

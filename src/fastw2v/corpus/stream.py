@@ -30,7 +30,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Dict, List, Optional, Tuple
+from typing import BinaryIO, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
@@ -185,17 +185,23 @@ def encode_corpus(path: PathLike, vocab: Vocab, out: BinaryIO, *,
     int
         Number of ids written.
     """
+    with contextlib.closing(_corpus.iter_blocks(path, chunk_bytes)) as blocks:
+        return encode_blocks(blocks, vocab, out)
+
+
+def encode_blocks(blocks: Iterable[bytes], vocab: Vocab, out: BinaryIO) -> int:
+    """:func:`encode_corpus` over blocks that never cut a token
+    (:func:`fastw2v.corpus.reader.whole_token_blocks`); returns the number of ids written."""
     lookup = _vocab_lookup(vocab)
     # Words that were not valid UTF-8 are in the vocabulary in replaced form (U+FFFD), so their
     # original bytes need a slower second look-up; skip it when no word has a U+FFFD.
     replaced_words = any("\ufffd" in w for w in vocab.words)
     compactor = _Compactor()
     n = 0
-    with contextlib.closing(_corpus.iter_blocks(path, chunk_bytes)) as blocks:
-        for block in blocks:
-            ids = compactor.feed(_encode_block(block, lookup, vocab, replaced_words))
-            out.write(ids.tobytes())
-            n += ids.size
+    for block in blocks:
+        ids = compactor.feed(_encode_block(block, lookup, vocab, replaced_words))
+        out.write(ids.tobytes())
+        n += ids.size
     tail = compactor.finish()
     out.write(tail.tobytes())
     return n + tail.size
