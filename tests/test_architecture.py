@@ -213,6 +213,27 @@ def test_the_command_line_starts_without_numpy_or_numba():
     assert proc.stdout.strip() == "[]"
 
 
+def test_one_machine_never_imports_dask(tmp_path):
+    """``fastw2v.train`` (looked up and run on one machine) and the command line never import
+    dask, distributed or fsspec: they are the optional ``dask`` extra, asked for by
+    ``client=`` / ``--scheduler`` only."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c a b a d e a b\n" * 50)
+    proc = _run_outside("import sys\n"
+                        "import fastw2v\n"
+                        "from fastw2v.cli.main import build_parser, main\n"
+                        "build_parser().format_help()\n"
+                        f"emb = fastw2v.train({str(corpus)!r}, dim=4, epochs=1, min_count=1, "
+                        f"workers=1, progress=False, use_cache=False)\n"
+                        f"main(['train', {str(corpus)!r}, '-o', {str(tmp_path / 'v.txt')!r}, "
+                        f"'--dim', '4', '--epochs', '1', '--min-count', '1', '-q', "
+                        f"'--cache-dir', {str(tmp_path)!r}])\n"
+                        "print(sorted(m for m in ('dask', 'distributed', 'fsspec') "
+                        "if m in sys.modules))")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
 def _distribution():
     try:
         return importlib.metadata.distribution("fastw2v")

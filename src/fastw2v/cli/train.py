@@ -11,7 +11,7 @@ from ..base.atomic import check_writable_destination
 from ..config import TrainConfig, default_workers
 from ..corpus import datasets
 from ..errors import FastW2VError
-from .options import EXIT_INTERRUPTED, zero_one
+from .options import EXIT_INTERRUPTED, int_option, zero_one
 
 #: TrainConfig fields that have a command-line option of the same name (``sg`` comes from ``cbow``).
 _CONFIG_OPTIONS = tuple(f.name for f in dataclasses.fields(TrainConfig) if f.name != "sg")
@@ -134,6 +134,21 @@ def register(sub) -> None:
     o.add_argument("--resume", metavar="DIR",
                    help="continue an interrupted run from its checkpoint (its training "
                         "parameters are used; CORPUS must be the same corpus)")
+    c = t.add_argument_group("training on a Dask cluster (needs pip install \"fastw2v[dask]\")")
+    where = c.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="train on the Dask cluster whose scheduler is at ADDRESS (e.g. "
+                            "tcp://host:8786); CORPUS must be a path every worker can read, or "
+                            "a URL fsspec opens; --workers is then the threads per Dask worker "
+                            "(default: each worker's --nthreads)")
+    where.add_argument("--local-cluster", dest="local_cluster", type=int_option(1, 1024),
+                       metavar="N",
+                       help="start a Dask cluster of N worker processes on this machine and "
+                            "train on it (--workers threads each; default: the cores / N)")
+    c.add_argument("--sync-words", dest="sync_words", type=int_option(1), metavar="N",
+                   help="words each worker trains per round between two model averagings "
+                        "(default: 1000000); each round sends 2 x vocabulary x dim x 4 bytes "
+                        "to every worker and back")
     o.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress line (default: shown when stderr is a terminal)")
     o.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
@@ -158,6 +173,8 @@ def _check_train_usage(parser: argparse.ArgumentParser, args: argparse.Namespace
         parser.error("the corpus is required (CORPUS, -train or --corpus-path)")
     if args.output is None:
         parser.error("the output is required (-o/--output/-output OUT)")
+    if args.sync_words is not None and args.scheduler is None and args.local_cluster is None:
+        parser.error("--sync-words needs --scheduler or --local-cluster")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -177,11 +194,14 @@ def _train(args: argparse.Namespace) -> int:
         raise FileExistsError(f"checkpoint path exists and is not a checkpoint: {checkpoint}")
     start = time.perf_counter()
     try:
-        emb = train_with_config(corpus, None if args.resume else config,
-                                cache_dir=args.cache_dir,
-                                progress=None if args.progress else False,
-                                checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
-                                resume=args.resume)
+        if args.scheduler is not None or args.local_cluster is not None:
+            emb = _train_on_cluster(args, corpus, config, checkpoint)
+        else:
+            emb = train_with_config(corpus, None if args.resume else config,
+                                    cache_dir=args.cache_dir,
+                                    progress=None if args.progress else False,
+                                    checkpoint=checkpoint,
+                                    checkpoint_every=args.checkpoint_every, resume=args.resume)
     except TrainingDiverged as exc:  # caused by the parameters (learning rate), so a usage error
         raise FastW2VError(str(exc)) from exc
     except TrainingInterrupted as exc:
@@ -199,6 +219,27 @@ def _train(args: argparse.Namespace) -> int:
     print(_summary(emb, seconds))
     print(f"wrote {out} ({kind})")
     return 0
+
+
+def _train_on_cluster(args: argparse.Namespace, corpus, config: TrainConfig, checkpoint: Path):
+    """``--scheduler`` / ``--local-cluster``: the same run on a Dask cluster."""
+    try:
+        from ..cluster import api
+        api.require_dask()
+    except ImportError as exc:
+        raise FastW2VError(str(exc)) from exc
+    threads_given = hasattr(args, "workers")
+    kwargs = dict(sync_words=args.sync_words, threads_from_cluster=not threads_given,
+                  cache_dir=args.cache_dir, progress=None if args.progress else False,
+                  checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
+                  resume=args.resume)
+    config = None if args.resume else config
+    if args.scheduler is not None:
+        return api.train_with_config(corpus, config, client=args.scheduler, **kwargs)
+    n = args.local_cluster
+    threads = args.workers if threads_given else max(1, default_workers() // n)
+    with api.local_cluster(n, threads) as client:
+        return api.train_with_config(corpus, config, client=client, **kwargs)
 
 
 def _check_output(out: Path, fmt: str) -> None:

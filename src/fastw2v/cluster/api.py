@@ -45,12 +45,16 @@ CONNECT_TIMEOUT = 30.0
 MAX_SYNC_WORDS = 2**40
 
 
-def _distributed():
+def require_dask():
+    """The ``distributed`` module; ImportError saying what to install when it is missing."""
     try:
         import distributed
+        import fsspec  # noqa: F401 -- the workers open the corpus with it
     except ImportError as exc:
         raise ImportError(INSTALL_HINT) from exc
     return distributed
+
+
 
 
 @contextlib.contextmanager
@@ -63,7 +67,7 @@ def connect(client: Any) -> Iterator[Any]:
     ClusterError
         The scheduler cannot be reached.
     """
-    distributed = _distributed()
+    distributed = require_dask()
     if isinstance(client, distributed.Client):
         yield client
         return
@@ -84,11 +88,13 @@ def connect(client: Any) -> Iterator[Any]:
 def local_cluster(n_workers: int, threads_per_worker: int) -> Iterator[Any]:
     """A ``distributed.LocalCluster`` of ``n_workers`` worker processes on this machine (loopback
     TCP, no dashboard) and a client connected to it; both closed on exit."""
-    distributed = _distributed()
+    distributed = require_dask()
     n_workers = check_int("n_workers", n_workers, 1, 1024)
     threads_per_worker = check_int("threads_per_worker", threads_per_worker, 1, 1024)
     with distributed.LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
                                   processes=True, host="127.0.0.1", dashboard_address=None,
+                                  # no dashboard; its HTTP endpoints on a free port, not 8787
+                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                                   silence_logs=logging.ERROR) as cluster, \
             distributed.Client(cluster) as client:
         yield client

@@ -43,10 +43,18 @@ logger = logging.getLogger("fastw2v")
 #: Seconds between two looks of the client at a round's tasks (progress line, Ctrl-C response).
 POLL_SECONDS = 0.25
 
-#: Times a round is sent again when its inputs (weights, vocabulary) were lost with every worker
-#: that held them. A task whose worker dies is re-run by Dask itself (up to its
-#: ``distributed.scheduler.allowed-failures``, 3 by default), so this covers only a whole-cluster loss.
-ROUND_ATTEMPTS = 3
+#: Times a round's unfinished parts are sent (again) to live workers: after a worker was found
+#: gone while the model was sent, or died holding a task's inputs. (A task whose worker dies
+#: after it got its inputs elsewhere is re-run by Dask itself, up to
+#: ``distributed.scheduler.allowed-failures``.)
+ROUND_ATTEMPTS = 5
+
+#: Seconds to try to reach a worker when sending it the model: a worker that died just now is
+#: given up after this, not after Dask's default connect timeout (30 s).
+SEND_TIMEOUT_SECONDS = 5
+#: Pause before a round is sent again after a worker was found gone (the scheduler drops a dead
+#: worker within a second).
+SCATTER_PAUSE_SECONDS = 0.5
 
 #: Seconds to wait for a worker when none is left (the cluster's nannies or autoscaler bring
 #: replacements; a minute covers a worker restart).
@@ -56,6 +64,19 @@ WORKER_WAIT_SECONDS = 60.0
 #: "Training on a cluster"): quality matches one process with 2 threads down to ... (see there),
 #: and each round's transfer stays small against the training it pays for.
 DEFAULT_SYNC_WORDS = 1_000_000
+
+
+def _scheduler_workers(dask_scheduler) -> List[str]:
+    """Run on the scheduler: the addresses of its workers now."""
+    return list(dask_scheduler.workers)
+
+
+class _WorkerGone(Exception):
+    """A worker could not be sent its inputs (it died since the scheduler listed it)."""
+
+    def __init__(self, worker: str) -> None:
+        super().__init__(worker)
+        self.worker = worker
 
 
 class ClusterError(OSError):
@@ -168,7 +189,7 @@ class ClusterTrainer:
         self.totals = _Totals()
         self.workers: Dict[str, _WorkerFigures] = {}
         self.run_id = uuid.uuid4().hex[:12]
-        self._vocab_future = None
+        self._vocab_on: Dict[str, Any] = {}  # worker -> the vocabulary sent to it
         self._inflight: list = []
         self._last_loss = 0.0
 
@@ -229,7 +250,7 @@ class ClusterTrainer:
             raise TrainingInterrupted(checkpoint(self)) from None
         finally:
             line.close()
-            self._vocab_future = None
+            self._vocab_on = {}
         result = self.stats()
         for cb in callbacks:
             if hasattr(cb, "on_train_end"):
@@ -237,10 +258,16 @@ class ClusterTrainer:
         return result
 
     def _live_workers(self) -> List[str]:
-        return list(self.client.scheduler_info().get("workers", {}))
+        """The workers the scheduler knows now (asked, not its cached identity, so that a worker
+        that just died is not sent the model)."""
+        try:
+            return sorted(self.client.run_on_scheduler(_scheduler_workers))
+        except Exception:  # noqa: BLE001 -- a scheduler without run_on_scheduler: the cache
+            return sorted(self.client.scheduler_info().get("workers", {}))
 
-    def _assign_homes(self) -> None:
-        """Give every part whose preferred worker is gone the live worker with fewest parts."""
+    def _assign_homes(self) -> List[str]:
+        """Give every part whose preferred worker is gone the live worker with fewest parts;
+        returns the live workers."""
         live = self._live_workers()
         if not live:
             try:
@@ -258,6 +285,9 @@ class ClusterTrainer:
                 best = min(load, key=lambda w: (load[w], w))
                 self.homes[k] = best
                 load[best] += 1
+        for gone in set(self._vocab_on) - set(live):
+            del self._vocab_on[gone]
+        return live
 
     def _jobs(self) -> List[RoundJob]:
         c, plan = self.config, self.plan
@@ -286,39 +316,77 @@ class ClusterTrainer:
         return max(1, sum(1 for w in self.plan.part_words if w))
 
     def _round(self, line: RoundLine) -> None:
-        client = self.client
+        """One round: every part's task from the current weights, then the average.
+
+        The model goes to each worker that runs a part, straight from the client (no broadcast
+        by the scheduler, which would wait for a worker that died). A part whose task failed
+        because its worker died with the model (a lost input) is sent again to a live worker:
+        its task is a pure function of its inputs, so the round ends as it would have.
+        """
         t0 = time.perf_counter()
         jobs = self._jobs()
-        results: Optional[List[RoundResult]] = None
+        done: Dict[int, RoundResult] = {}
         for attempt in range(ROUND_ATTEMPTS):
             self._assign_homes()
-            if self._vocab_future is None or attempt:
-                self._vocab_future = client.scatter(self.vocab, broadcast=True, hash=False)
-            weights = client.scatter(Weights2D(self.syn0, self.syn1), broadcast=True, hash=False)
-            self._inflight = [
-                client.submit(train_round, weights, self._vocab_future, job,
-                              key=f"fastw2v-round-{self.run_id}-{self.step}-{job.part.index}"
-                                  f"-{attempt}",
-                              workers=[self.homes[k]], allow_other_workers=True, pure=False)
-                for k, job in enumerate(jobs)]
+            pending = [job for job in jobs if job.part.index not in done]
+            model = {}
+            futures = {}
             try:
-                results = self._wait(line, t0)
-                break
-            except CancelledError as exc:  # inputs lost with their workers: send them again
-                logger.warning("round %d lost its inputs (%s); sending it again", self.step + 1,
-                               exc)
+                for job in pending:
+                    home = self.homes[job.part.index]
+                    if home not in model:
+                        model[home] = self._send(Weights2D(self.syn0, self.syn1), home)
+                        if home not in self._vocab_on:
+                            self._vocab_on[home] = self._send(self.vocab, home)
+                    futures[job.part.index] = self.client.submit(
+                        train_round, model[home], self._vocab_on[home], job,
+                        key=f"fastw2v-round-{self.run_id}-{self.step}-{job.part.index}-"
+                            f"{attempt}", workers=[home], allow_other_workers=True, pure=False)
+            except _WorkerGone as gone:  # its parts go to live workers in the next attempt
+                self.client.cancel(list(futures.values()))
+                self._vocab_on.pop(gone.worker, None)
+                time.sleep(SCATTER_PAUSE_SECONDS)
+                continue
+            self._inflight = list(futures.values())
+            try:
+                self._wait(line, t0)
+                for k, fut in futures.items():
+                    try:
+                        done[k] = fut.result()
+                    except CancelledError as exc:  # its inputs were lost with their worker
+                        logger.warning("round %d, part %d lost its inputs (%s); sending it "
+                                       "again", self.step + 1, k, exc)
+                        self._vocab_on.clear()
             finally:
                 self._inflight = []
-                del weights
-        if results is None:
+                del model, futures
+            if len(done) == len(jobs):
+                break
+        else:
             raise ClusterError(f"round {self.step + 1} failed {ROUND_ATTEMPTS} times: its inputs "
                                "were lost with the workers that held them")
+        results = [done[k] for k in sorted(done)]
         t1 = time.perf_counter()
         self._average(results)
         t2 = time.perf_counter()
         self._account(results, t0, t1, t2)
 
-    def _wait(self, line: RoundLine, t0: float) -> List[RoundResult]:
+    def _send(self, data, worker: str):
+        """``client.scatter`` of ``data`` straight to ``worker`` (not through the scheduler).
+
+        Raises :class:`_WorkerGone` when the worker died since the scheduler listed it, within
+        :data:`SEND_TIMEOUT_SECONDS`, not Dask's 30 s connect timeout.
+        """
+        import dask  # the dask extra: only this path needs it
+        try:
+            with dask.config.set({"distributed.comm.timeouts.connect": SEND_TIMEOUT_SECONDS}):
+                return self.client.scatter(data, workers=[worker], hash=False, direct=True,
+                                           timeout=SEND_TIMEOUT_SECONDS)
+        except (KeyError, OSError, ValueError) as exc:  # gone: unknown, unreachable, no worker
+            logger.warning("sending data to %s failed (%s)", worker, exc)
+            raise _WorkerGone(worker) from exc
+
+    def _wait(self, line: RoundLine, t0: float) -> None:
         from distributed import wait  # the dask extra: only this path needs it
         while True:
             try:
@@ -327,15 +395,13 @@ class ClusterTrainer:
             except TimeoutError:
                 pass
             self._draw(line, self.elapsed + time.perf_counter() - t0)
-        try:
-            return self.client.gather(self._inflight)
-        except CancelledError:
-            raise
-        except Exception as exc:
-            if type(exc).__name__ == "KilledWorker":
-                raise ClusterError(f"round {self.step + 1}: {exc} (workers died while running "
-                                   "it more often than the scheduler allows)") from exc
-            raise
+        for fut in self._inflight:
+            if fut.status == "error":
+                exc = fut.exception()
+                if type(exc).__name__ == "KilledWorker":
+                    raise ClusterError(f"round {self.step + 1}: {exc} (workers died while "
+                                       "running it more often than the scheduler allows)") \
+                        from exc
 
     def _cancel(self) -> None:
         if self._inflight:

@@ -104,6 +104,9 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
         raise ValueError("checkpoint_every must be a positive number of minutes and needs "
                          f"checkpoint (a directory), got {checkpoint_every!r}")
     saved = load_checkpoint(resume) if resume is not None else None
+    if saved is not None and "cluster" in saved.meta:
+        raise ValueError(f"cannot resume {resume} on this machine alone: it was written by a "
+                         "run on a Dask cluster (resume it with client= / --scheduler)")
     if saved is not None:
         config = saved.config
         logger.info("resuming from %s: epoch %d of %d", resume, saved.meta["epoch"] + 1,
