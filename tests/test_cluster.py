@@ -196,11 +196,17 @@ def test_ctrl_c_cancels_the_round_writes_a_checkpoint_and_resume_ends_the_same(
             raise KeyboardInterrupt
         return real_wait(*args, **kwargs)
 
+    cancelled = []
+    real_cancel = client.cancel
     monkeypatch.setattr(distributed, "wait", interrupted_wait)
+    monkeypatch.setattr(client, "cancel", lambda fs, *a, **k: (cancelled.extend(fs),
+                                                               real_cancel(fs, *a, **k)))
     with pytest.raises(TrainingInterrupted) as info:
         fastw2v.train(corpus, client=client, cache_dir=tmp_path, checkpoint=ck, **SETTINGS)
     monkeypatch.setattr(distributed, "wait", real_wait)
+    monkeypatch.setattr(client, "cancel", real_cancel)
     assert info.value.checkpoint == ck
+    assert len(cancelled) == 2 and all("fastw2v-round" in f.key for f in cancelled)
     saved = load_checkpoint(ck)
     assert saved.meta["cluster"]["step"] >= 1 and saved.meta["in_epoch"]
     with pytest.raises(ValueError, match="written by a run on a Dask cluster"):

@@ -357,9 +357,9 @@ class ClusterTrainer:
                         logger.warning("round %d, part %d lost its inputs (%s); sending it "
                                        "again", self.step + 1, k, exc)
                         self._vocab_on.clear()
-            finally:
-                self._inflight = []
+            finally:  # (on Ctrl-C, run() cancels the tasks still in self._inflight)
                 del model, futures
+            self._inflight = []
             if len(done) == len(jobs):
                 break
         else:
