@@ -56,16 +56,14 @@ def make_lines(src: Path, dst: Path, cut_tokens: int | None) -> Path:
     if dst.exists():
         return dst
     tmp = dst.with_suffix(".tmp")
-    carry: list = []
+    carry = b""  # the token cut at the end of the last piece
     written = 0
     with gzip.open(src, "rb") as fh, open(tmp, "wb") as out:
         while True:
             piece = fh.read(1 << 22)
-            tokens = carry + piece.split() if piece else carry
-            if piece and not piece[-1:].isspace() and tokens:
-                carry = [tokens.pop()]
-            else:
-                carry = []
+            data = carry + piece
+            cut = max(data.rfind(b" "), data.rfind(b"\n"), 0) if piece else len(data)
+            tokens, carry = data[:cut].split(), data[cut:]
             if cut_tokens is not None:
                 tokens = tokens[:max(0, cut_tokens - written)]
             for i in range(0, len(tokens), LINE_TOKENS):
@@ -106,7 +104,8 @@ def run_local(corpus: Path, epochs: int, threads: int, raw: int, alpha: float = 
                         **SETTINGS)
     name = f"fastw2v one machine 1x{threads}" + (f", alpha {alpha}" if alpha != 0.025 else "")
     return row(name, emb, epochs, raw, emb.stats["train_seconds"],
-               {"workers": 1, "threads": threads, "sync_words": None, "comm": None})
+               {"workers": 1, "threads": threads, "sync_words": None, "comm": None,
+                "seed": SETTINGS["seed"]})
 
 
 def run_cluster(corpus: Path, epochs: int, workers: int, threads: int, sync, raw: int,
@@ -135,6 +134,7 @@ def _run_cluster(corpus, epochs, workers, threads, sync, sync_words, raw, cache)
                emb.stats["train_seconds"],
                {"workers": workers, "threads": threads, "sync_words": sync_words,
                 "rounds_per_epoch": c["rounds_per_epoch"], "comm": c["communication_share"],
+                "seed": SETTINGS["seed"],
                 "mb_per_round_per_worker": c["bytes_per_round_per_worker_each_way"] / 1e6,
                 "per_worker_words_per_sec": [w["words_per_sec"] for w in c["workers"]]})
 
@@ -165,7 +165,8 @@ def table(rows: list) -> str:
         comm = f"{100 * r['comm']:.0f}%" if r.get("comm") is not None else "-"
         sync = f"{r['sync_words']:,}" if isinstance(r.get("sync_words"), int) else \
             (r.get("sync_words") or "-")
-        lines.append(f"| {r['system']} | {r['epochs']} | {sync} | {r.get('rounds_per_epoch', '-')} "
+        name = r["system"] + (f", seed {r['seed']}" if r.get("seed", 1) != 1 else "")
+        lines.append(f"| {name} | {r['epochs']} | {sync} | {r.get('rounds_per_epoch', '-')} "
                      f"| {r['train_s']:.1f} | {r['raw_words_per_sec']:,.0f} | {comm} | "
                      f"{r['analogy']:.3f} | {r['seen']:,} | {r['ws353']:.3f} |")
     return head + "\n".join(lines)
@@ -187,8 +188,11 @@ def main() -> int:
     ap.add_argument("--ablation", action="store_true",
                     help="also 2 x 1 with plain averaging (every worker at alpha, not 2 alpha) "
                          "and one machine at alpha / 2")
+    ap.add_argument("--seed", type=int, default=1, help="training seed (repeat with others to "
+                                                         "see the run-to-run spread)")
     ap.add_argument("--out", default="bench-results/cluster")
     a = ap.parse_args()
+    SETTINGS["seed"] = a.seed
     d = data_dir()
     if d is None:
         print("no shared data directory (set FASTW2V_DATA)", file=sys.stderr)
@@ -231,7 +235,7 @@ def main() -> int:
         s_epochs = a.spark_epochs or a.epochs
         s_raw = prepare_corpus(s_corpus, min_count=5).n_raw_tokens
         order = prepare_corpus(s_corpus, min_count=5).vocab.words
-        if s_corpus != corpus:  # the fastw2v rows to set Spark's against, on its corpus
+        if s_corpus != corpus or s_epochs != a.epochs:  # fastw2v rows with Spark's settings
             add(run_local(s_corpus, s_epochs, a.threads, s_raw), s_epochs)
             add(run_cluster(s_corpus, s_epochs, 2, 1, "1000000", s_raw, cache), s_epochs)
         add(run_spark(a.spark_python, s_corpus, s_epochs, a.threads, s_raw, out, order), s_epochs)

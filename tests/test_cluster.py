@@ -293,4 +293,5 @@ def test_fastw2v_train_documents_client_and_sync_words():
     assert "dim" in params and "resume" in params
     assert "client : distributed.Client or str" in fastw2v.train.__doc__
     assert "sync_words : int" in fastw2v.train.__doc__
-    assert rounds.DEFAULT_SYNC_WORDS == 1_000_000  # the value the docs state
+    assert rounds.DEFAULT_SYNC_WORDS == 250_000  # the value the docs state
+    assert "(default 250,000," in " ".join(fastw2v.train.__doc__.split())

@@ -20,9 +20,11 @@ _CLUSTER_DOC = """\
         gains ``cluster``: rounds, bytes sent, communication share and per-worker figures.
     sync_words : int, optional
         With ``client``: words each worker trains per round between two averagings (default
-        1,000,000). Each round sends ``2 * V * dim * 4`` bytes to every worker and back; fewer
-        words per round cost more transfer and keep the quality of one machine, more words
-        transfer less and average more coarsely (measured: benchmarks/README.md).
+        250,000, where 2 workers kept the quality of one machine on wiki100m). Each round sends
+        ``2 * V * dim * 4`` bytes to every worker and back; more words per round transfer less
+        and average more coarsely (1,000,000 cost about 1 analogy point; measured:
+        benchmarks/README.md). Raise it when the transfer dominates (large ``V * dim``, slow
+        network).
 """
 
 

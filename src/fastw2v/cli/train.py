@@ -147,7 +147,7 @@ def register(sub) -> None:
                             "train on it (--workers threads each; default: the cores / N)")
     c.add_argument("--sync-words", dest="sync_words", type=int_option(1), metavar="N",
                    help="words each worker trains per round between two model averagings "
-                        "(default: 1000000); each round sends 2 x vocabulary x dim x 4 bytes "
+                        "(default: 250000); each round sends 2 x vocabulary x dim x 4 bytes "
                         "to every worker and back")
     o.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress line (default: shown when stderr is a terminal)")

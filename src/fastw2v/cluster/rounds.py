@@ -60,10 +60,11 @@ SCATTER_PAUSE_SECONDS = 0.5
 #: replacements; a minute covers a worker restart).
 WORKER_WAIT_SECONDS = 60.0
 
-#: Default words per worker per round. Measured on wiki100m with 2 workers (benchmarks/README.md,
-#: "Training on a cluster"): quality matches one process with 2 threads down to ... (see there),
-#: and each round's transfer stays small against the training it pays for.
-DEFAULT_SYNC_WORDS = 1_000_000
+#: Default words per worker per round: the largest measured value at which 2 workers keep the
+#: quality of one machine (wiki100m, 5 epochs: analogy 0.371 against 0.370, WordSim-353 0.679
+#: against 0.672; at 1,000,000 words the analogy score was 1.0 and 1.4 points lower in two seeds).
+#: benchmarks/README.md, "Training on a cluster", has the table and the transfer it costs.
+DEFAULT_SYNC_WORDS = 250_000
 
 
 def _scheduler_workers(dask_scheduler) -> List[str]:
