@@ -47,8 +47,9 @@ LOCAL = {k: v for k, v in SETTINGS.items() if k != "sync_words"}
 @given(data=st.binary(max_size=80).map(lambda b: bytes(b"ab \n\t\xc3\xa9"[x % 7] for x in b)),
        parts=st.integers(1, 9), chunk=st.integers(1, 7), seekable=st.booleans())
 def test_byte_ranges_hold_every_token_and_line_end_once(data, parts, chunk, seekable):
-    """Whatever the cut points, the ranges' tokens in order are the corpus's tokens, and every
-    newline between two tokens is in exactly one range."""
+    """Whatever the cut points, the ranges' tokens in order are the corpus's tokens, and no
+    newline between two tokens is read by two ranges (one between two ranges may be dropped: a
+    range boundary ends a sentence anyway)."""
     tokens = []
     newlines = 0
     for start, end in split_ranges(len(data), parts):
