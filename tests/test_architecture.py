@@ -14,9 +14,11 @@ rank  units                                    what they are
 4     ``wiki``, ``analysis``, ``phrases``      dumps to text; functions of an Embeddings;
                                                phrase detection (word2phrase)
 5     ``training``                             the public train(), threads, checkpoints
-6     ``bench``, ``compat``                    the benchmark suite; gensim's Word2Vec/KeyedVectors API
+6     ``bench``, ``compat``, ``cluster``       the benchmark suite; gensim's Word2Vec/KeyedVectors API;
+                                               training on a Dask cluster
 7     ``cli``                                  the ``fastw2v`` command
-8     ``fastw2v``, ``__main__``, ``_moved``    the lazy public facade, round 1's paths
+8     ``fastw2v``, ``__main__``, ``_moved``,   the lazy public facade (``train`` on one machine
+      ``_train``                               or a cluster), round 1's paths
 ====  =======================================  ==============================================
 
 Imports are read from the source with :mod:`ast`, including imports inside functions (a
@@ -48,9 +50,9 @@ RANKS: Dict[str, int] = {
     "kernels": 3, "corpus": 3, "vectors": 3,
     "wiki": 4, "analysis": 4, "phrases": 4,
     "training": 5,
-    "bench": 6, "compat": 6,
+    "bench": 6, "compat": 6, "cluster": 6,
     "cli": 7,
-    "__init__": 8, "__main__": 8, "_moved": 8,
+    "__init__": 8, "__main__": 8, "_moved": 8, "_train": 8,
 }
 
 #: No module may grow beyond this many lines: past it a module holds more than one idea.
@@ -211,6 +213,27 @@ def test_the_command_line_starts_without_numpy_or_numba():
                         "print(sorted(m for m in ('numpy', 'numba') if m in sys.modules))")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_one_machine_never_imports_dask(tmp_path):
+    """``fastw2v.train`` (looked up and run on one machine) and the command line never import
+    dask, distributed or fsspec: they are the optional ``dask`` extra, asked for by
+    ``client=`` / ``--scheduler`` only."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c a b a d e a b\n" * 50)
+    proc = _run_outside("import sys\n"
+                        "import fastw2v\n"
+                        "from fastw2v.cli.main import build_parser, main\n"
+                        "build_parser().format_help()\n"
+                        f"emb = fastw2v.train({str(corpus)!r}, dim=4, epochs=1, min_count=1, "
+                        f"workers=1, progress=False, use_cache=False)\n"
+                        f"main(['train', {str(corpus)!r}, '-o', {str(tmp_path / 'v.txt')!r}, "
+                        f"'--dim', '4', '--epochs', '1', '--min-count', '1', '-q', "
+                        f"'--cache-dir', {str(tmp_path)!r}])\n"
+                        "print(sorted(m for m in ('dask', 'distributed', 'fsspec') "
+                        "if m in sys.modules))")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
 def _distribution():

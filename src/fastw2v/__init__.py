@@ -23,8 +23,8 @@ def __dir__():
 
 def __getattr__(name):
     # Imported lazily so that `import fastw2v` (e.g. for the CLI's --help) does not pay for numba.
-    if name == "train":
-        from .training.api import train
+    if name == "train":  # this machine, or a Dask cluster with client=...
+        from ._train import train
         return train
     if name == "Embeddings":
         from .vectors.embeddings import Embeddings

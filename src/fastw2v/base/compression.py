@@ -65,6 +65,13 @@ def compression_from_head(head: bytes) -> Optional[str]:
     return None
 
 
+def compression_of_head(head: bytes, name: str) -> Optional[str]:
+    """:func:`compression_of` for a file whose first :data:`HEAD_BYTES` bytes ``head`` and name
+    are known (a file that is not on the local disk)."""
+    kind = compression_from_head(head)
+    return kind if kind is not None else SUFFIXES.get(Path(name).suffix.lower())
+
+
 def compression_of(path: PathLike) -> Optional[str]:
     """The compression of a file: ``"gzip"``, ``"bzip2"``, ``"xz"`` or None (not compressed).
 
@@ -74,8 +81,7 @@ def compression_of(path: PathLike) -> Optional[str]:
     p = Path(path)
     with open(p, "rb") as fh:
         head = fh.read(HEAD_BYTES)
-    kind = compression_from_head(head)
-    return kind if kind is not None else SUFFIXES.get(p.suffix.lower())
+    return compression_of_head(head, p.name)
 
 
 def open_decompressed(path: PathLike, kind: Optional[str] = None) -> IO[bytes]:

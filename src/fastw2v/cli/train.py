@@ -149,6 +149,21 @@ def register(sub) -> None:
     o.add_argument("--no-eval-loss", dest="eval_loss", action="store_false",
                    help="skip the evaluation loss on a fixed probe at each epoch's end "
                         "(default: computed, about 1%% of an epoch's work)")
+    c = t.add_argument_group("training on a Dask cluster (needs pip install \"fastw2v[dask]\")")
+    where = c.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="train on the Dask cluster whose scheduler is at ADDRESS (e.g. "
+                            "tcp://host:8786); CORPUS must be a path every worker can read, or "
+                            "a URL fsspec opens; --workers is then the threads per Dask worker "
+                            "(default: each worker's --nthreads)")
+    where.add_argument("--local-cluster", dest="local_cluster", type=int_option(1, 1024),
+                       metavar="N",
+                       help="start a Dask cluster of N worker processes on this machine and "
+                            "train on it (--workers threads each; default: the cores / N)")
+    c.add_argument("--sync-words", dest="sync_words", type=int_option(1), metavar="N",
+                   help="words each worker trains per round between two model averagings "
+                        "(default: 250000); each round sends 2 x vocabulary x dim x 4 bytes "
+                        "to every worker and back")
     o.add_argument("--no-progress", dest="progress", action="store_false",
                    help="no progress line (default: shown when stderr is a terminal)")
     o.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
@@ -196,6 +211,15 @@ def _check_train_usage(parser: argparse.ArgumentParser, args: argparse.Namespace
     if args.debug is not None:  # word2vec.c's -debug: 0 quiet, 1 no progress line, 2 both
         args.quiet = args.quiet or args.debug == 0
         args.progress = args.progress and args.debug >= 2
+    if args.sync_words is not None and args.scheduler is None and args.local_cluster is None:
+        parser.error("--sync-words needs --scheduler or --local-cluster")
+    on_cluster = args.scheduler is not None or args.local_cluster is not None
+    if on_cluster and (args.read_vocab or args.save_vocab or args.classes
+                       or getattr(args, "hs", False) or not args.eval_loss
+                       or args.overwrite_checkpoint):
+        parser.error("--hs, --read-vocab, --save-vocab, --classes, --no-eval-loss and "
+                     "--overwrite-checkpoint are not available with --scheduler / "
+                     "--local-cluster")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -242,15 +266,19 @@ def _train(args: argparse.Namespace) -> int:
     if hasattr(args, "cbow"):
         explicit["sg"] = not args.cbow
     try:
-        emb = train_with_config(corpus, None if args.resume else config,
-                                cache_dir=args.cache_dir,
-                                progress=None if args.progress else False,
-                                checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
-                                resume=args.resume, eval_loss=args.eval_loss,
-                                overwrite_checkpoint=args.overwrite_checkpoint,
-                                explicit=explicit if args.resume else None,
-                                keep_checkpoint=True, read_vocab=args.read_vocab,
-                                save_vocab=args.save_vocab)
+        if args.scheduler is not None or args.local_cluster is not None:
+            emb = _train_on_cluster(args, corpus, config, checkpoint)
+        else:
+            emb = train_with_config(corpus, None if args.resume else config,
+                                    cache_dir=args.cache_dir,
+                                    progress=None if args.progress else False,
+                                    checkpoint=checkpoint,
+                                    checkpoint_every=args.checkpoint_every,
+                                    resume=args.resume, eval_loss=args.eval_loss,
+                                    overwrite_checkpoint=args.overwrite_checkpoint,
+                                    explicit=explicit if args.resume else None,
+                                    keep_checkpoint=True, read_vocab=args.read_vocab,
+                                    save_vocab=args.save_vocab)
     except TrainingDiverged as exc:  # caused by the parameters (learning rate), so a usage error
         raise FastW2VError(exc.template, option=exc.option) from exc
     except ckpt.CheckpointExists as exc:
@@ -401,6 +429,27 @@ def _vocab_only(args: argparse.Namespace, config: TrainConfig, corpus: Path) -> 
     print(f"wrote {args.save_vocab} (vocabulary of {len(prepared.vocab):,} words; no -output, "
           f"so nothing was trained)")
     return 0
+
+
+def _train_on_cluster(args: argparse.Namespace, corpus, config: TrainConfig, checkpoint: Path):
+    """``--scheduler`` / ``--local-cluster``: the same run on a Dask cluster."""
+    try:
+        from ..cluster import api
+        api.require_dask()
+    except ImportError as exc:
+        raise FastW2VError(str(exc)) from exc
+    threads_given = hasattr(args, "workers")
+    kwargs = dict(sync_words=args.sync_words, threads_from_cluster=not threads_given,
+                  cache_dir=args.cache_dir, progress=None if args.progress else False,
+                  checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
+                  resume=args.resume, keep_checkpoint=True)
+    config = None if args.resume else config
+    if args.scheduler is not None:
+        return api.train_with_config(corpus, config, client=args.scheduler, **kwargs)
+    n = args.local_cluster
+    threads = args.workers if threads_given else max(1, default_workers() // n)
+    with api.local_cluster(n, threads) as client:
+        return api.train_with_config(corpus, config, client=client, **kwargs)
 
 
 def _check_output(out: Path, fmt: str) -> None:

@@ -44,7 +44,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import IO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from ..base import paths
 from ..base.atomic import make_temp_file, remove_stale_temporaries, write_errors
@@ -326,28 +326,44 @@ def iter_blocks(path: PathLike, chunk_bytes: int = CHUNK_BYTES, *,
         return _read_pieces(p, chunk_bytes)
 
     source = _prefetched(make, PREFETCH_BLOCKS) if prefetch else make()
-    # The unfinished token: pieces with no whitespace are collected and joined once, when its end
-    # is found, so a token (or whitespace-free junk) of any length costs linear time, and only
-    # the new piece is searched for whitespace.
-    carry: List[bytes] = []
     try:
-        for piece, offset in source:
-            cut = _last_whitespace(piece)
-            if cut == -1:
-                carry.append(piece)
-                continue
-            head = piece[:cut + 1] if cut + 1 < len(piece) else piece
-            block = b"".join(carry + [head]) if carry else head
-            carry = [piece[cut + 1:]] if cut + 1 < len(piece) else []
-            where.offset = offset
+        for block, offset in _cut_blocks(source):
+            where.offset = offset if offset >= 0 else where.size
             yield block
         where.offset = where.size
-        if carry:
-            yield b"".join(carry)
     finally:
         close = getattr(source, "close", None)
         if close is not None:
             close()
+
+
+def whole_token_blocks(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Re-cut consecutive ``pieces`` of a text into blocks that never cut a token in two.
+
+    Each block but the last ends with an ASCII whitespace byte (see :func:`iter_blocks`).
+    """
+    for block, _ in _cut_blocks((piece, 0) for piece in pieces):
+        yield block
+
+
+def _cut_blocks(pieces: Iterable[Tuple[bytes, int]]) -> Iterator[Tuple[bytes, int]]:
+    """:func:`whole_token_blocks` over ``(piece, offset)`` pairs: yields ``(block, offset)``,
+    the offset of the piece whose whitespace ended the block (-1 for the last, unended block)."""
+    # The unfinished token: pieces with no whitespace are collected and joined once, when its end
+    # is found, so a token (or whitespace-free junk) of any length costs linear time, and only
+    # the new piece is searched for whitespace.
+    carry: List[bytes] = []
+    for piece, offset in pieces:
+        cut = _last_whitespace(piece)
+        if cut == -1:
+            carry.append(piece)
+            continue
+        head = piece[:cut + 1] if cut + 1 < len(piece) else piece
+        block = b"".join(carry + [head]) if carry else head
+        carry = [piece[cut + 1:]] if cut + 1 < len(piece) else []
+        yield block, offset
+    if carry:
+        yield b"".join(carry), -1
 
 
 # --------------------------------------------------------------------------------------------
@@ -552,36 +568,49 @@ def count_words(path: PathLike, *, max_vocab_size: Optional[int] = None,
     """
     max_vocab_size = check_int("max_vocab_size", max_vocab_size, 1, allow_none=True)
     p = check_corpus_path(path)
+    where = ReadPosition()
+    with progress.stage(f"counting words in {p.name}", p.stat().st_size, "B") as stage, \
+            contextlib.closing(iter_blocks(p, chunk_bytes, position=where)) as blocks:
+        result = count_blocks(blocks, p, max_vocab_size=max_vocab_size,
+                              on_block=lambda n: stage.update(where.offset, words=n))
+    if result.n_tokens == 0:
+        raise CorpusError(f"corpus file {p} contains no tokens (it is empty or whitespace only)")
+    return result
+
+
+def count_blocks(blocks: Iterable[bytes], source: object, *,
+                 max_vocab_size: Optional[int] = None,
+                 on_block: Optional[Callable[[int], None]] = None) -> CorpusCounts:
+    """:func:`count_words` over blocks that never cut a token (:func:`iter_blocks`,
+    :func:`whole_token_blocks`); ``source`` names them in log messages; ``on_block`` is told the
+    tokens counted so far after each block. No token is no error here (``n_tokens`` is then 0)."""
+    p = source
     counter: Dict[bytes, int] = Counter()
     threshold = 0
     peak = 0
     n_tokens = 0
     n_sentences = 0
     in_line = False
-    where = ReadPosition()
-    with progress.stage(f"counting words in {p.name}", p.stat().st_size, "B") as stage, \
-            contextlib.closing(iter_blocks(p, chunk_bytes, position=where)) as blocks:
-        for block in blocks:
-            ended, in_line = count_line_ends(block, in_line)
-            n_sentences += ended
-            tokens = block.split()
-            n_tokens += len(tokens)
-            stage.update(where.offset, words=n_tokens)
-            if max_vocab_size is None:
-                counter.update(tokens)
-                continue
-            for i in range(0, len(tokens), max_vocab_size):
-                counter.update(tokens[i:i + max_vocab_size])
-                if len(counter) > max_vocab_size:
-                    peak = max(peak, len(counter))
-                    before = len(counter)
-                    counter, threshold = prune_counts(counter, max_vocab_size, threshold)
-                    logger.debug("pruned vocabulary from %d to %d words (threshold %d)",
-                                 before, len(counter), threshold)
+    for block in blocks:
+        ended, in_line = count_line_ends(block, in_line)
+        n_sentences += ended
+        tokens = block.split()
+        n_tokens += len(tokens)
+        if on_block is not None:
+            on_block(n_tokens)
+        if max_vocab_size is None:
+            counter.update(tokens)
+            continue
+        for i in range(0, len(tokens), max_vocab_size):
+            counter.update(tokens[i:i + max_vocab_size])
+            if len(counter) > max_vocab_size:
+                peak = max(peak, len(counter))
+                before = len(counter)
+                counter, threshold = prune_counts(counter, max_vocab_size, threshold)
+                logger.debug("pruned vocabulary from %d to %d words (threshold %d)",
+                             before, len(counter), threshold)
     n_sentences += int(in_line)
     peak = max(peak, len(counter))
-    if n_tokens == 0:
-        raise CorpusError(f"corpus file {p} contains no tokens (it is empty or whitespace only)")
     if threshold:
         counter = {w: c for w, c in counter.items() if c > threshold}
         logger.info("%s: max_vocab_size=%d pruned words counted %d times or fewer",

@@ -31,7 +31,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Dict, List, Optional, Tuple
+from typing import BinaryIO, Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
@@ -242,6 +242,23 @@ def _encode(path: PathLike, vocab: Vocab, out: BinaryIO, chunk_bytes: int,
             oov_ends_sentence: bool = False,
             progress: Progress = SILENT) -> Tuple[int, int, int]:
     """:func:`encode_corpus`; returns ``(ids written, raw tokens, non-empty lines)``."""
+    where = _corpus.ReadPosition()
+    with progress.stage(f"encoding {Path(path).name}", Path(path).stat().st_size, "B") as stage, \
+            contextlib.closing(_corpus.iter_blocks(path, chunk_bytes, position=where)) as blocks:
+        return _encode_blocks(blocks, vocab, out, oov_ends_sentence,
+                              lambda: stage.update(where.offset))
+
+
+def encode_blocks(blocks: Iterable[bytes], vocab: Vocab, out: BinaryIO) -> int:
+    """:func:`encode_corpus` over blocks that never cut a token
+    (:func:`fastw2v.corpus.reader.whole_token_blocks`); returns the number of ids written."""
+    return _encode_blocks(blocks, vocab, out)[0]
+
+
+def _encode_blocks(blocks: Iterable[bytes], vocab: Vocab, out: BinaryIO,
+                   oov_ends_sentence: bool = False,
+                   on_block: Optional[Callable[[], None]] = None) -> Tuple[int, int, int]:
+    """Encode ``blocks``; returns ``(ids written, raw tokens, non-empty lines)``."""
     lookup = _vocab_lookup(vocab)
     # Words that were not valid UTF-8 are in the vocabulary in replaced form (U+FFFD), so their
     # original bytes need a slower second look-up; skip it when no word has a U+FFFD.
@@ -249,19 +266,17 @@ def _encode(path: PathLike, vocab: Vocab, out: BinaryIO, chunk_bytes: int,
     compactor = _Compactor()
     lines = _LineCounter(SENTENCE_END)
     n = n_raw = 0
-    where = _corpus.ReadPosition()
-    with progress.stage(f"encoding {Path(path).name}", Path(path).stat().st_size, "B") as stage, \
-            contextlib.closing(_corpus.iter_blocks(path, chunk_bytes, position=where)) as blocks:
-        for block in blocks:
-            ids = _encode_block(block, lookup, vocab, replaced_words)
-            n_raw += ids.size - int(np.count_nonzero(ids == SENTENCE_END))
-            lines.feed(ids)
-            if oov_ends_sentence:
-                ids[ids == _OOV] = SENTENCE_END
-            ids = compactor.feed(ids)
-            out.write(ids.tobytes())
-            n += ids.size
-            stage.update(where.offset)
+    for block in blocks:
+        ids = _encode_block(block, lookup, vocab, replaced_words)
+        n_raw += ids.size - int(np.count_nonzero(ids == SENTENCE_END))
+        lines.feed(ids)
+        if oov_ends_sentence:
+            ids[ids == _OOV] = SENTENCE_END
+        ids = compactor.feed(ids)
+        out.write(ids.tobytes())
+        n += ids.size
+        if on_block is not None:
+            on_block()
     tail = compactor.finish()
     out.write(tail.tobytes())
     return n + tail.size, n_raw, lines.finish()

@@ -304,6 +304,9 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
     spooled = None
     try:
         saved = load_checkpoint(resume) if resume is not None else None
+        if saved is not None and "cluster" in saved.meta:
+            raise ValueError(f"cannot resume {resume} on this machine alone: it was written by "
+                             "a run on a Dask cluster (resume it with client= / --scheduler)")
         if saved is not None:
             _check_explicit(resume, saved.config, explicit)
             config = saved.config

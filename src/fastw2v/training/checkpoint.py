@@ -38,11 +38,10 @@ import contextlib
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 import shutil
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -54,10 +53,11 @@ from ..base.paths import PathLike
 from ..config import TrainConfig
 from ..corpus.vocab import Vocab
 from ..errors import ModelFormatError
-from ..kernels.blocks import PROGRESS_STRIDE, STATS_WIDTH, block_buffer_size
-from ..kernels.state import CURSOR_FILL, CURSOR_FIRST, CURSOR_POS, CURSOR_SIZE
 from ..kernels.tables import padded_width
-from .trainer import EpochStats, shard_bounds
+from .checkpoint_checks import (ARRAYS as _ARRAYS, bad as _bad, check_config as _check_config,
+                                check_state as _check_state, is_int as _is_int,
+                                load_state_arrays as _load_state_arrays,
+                                load_weights as _load_weights)
 
 try:  # POSIX; elsewhere two runs on one checkpoint are not detected
     import fcntl
@@ -77,13 +77,10 @@ _VOCAB = "vocab.tsv"
 _DATA_FILES = _WEIGHTS + (_STATE, _VOCAB)
 #: Hierarchical softmax's inner-node vectors: in a checkpoint only when the run uses them.
 _HS_WEIGHTS = "syn1hs.npy"
-_ARRAYS = ("progress", "stats", "rng_states", "cursors", "buffers")
 _VERSION_DIR = re.compile(r"^v\d{6,}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 #: Bytes hashed or checked per step: bounded memory for weights of any size.
 _CHUNK_BYTES = 16 << 20
-#: Bytes a member of ``state.npz`` may hold beyond its array data (the .npy header).
-_NPY_HEADER_SLACK = 4096
 
 
 @dataclass
@@ -132,18 +129,6 @@ def _sha256_file(path: Path) -> str:
             if not block:
                 return h.hexdigest()
             h.update(block)
-
-
-def _bad(where: Path, what: str) -> ModelFormatError:
-    return ModelFormatError(f"damaged checkpoint: {where}: {what}")
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def _read_manifest(path: Path) -> Optional[Dict[str, Any]]:
@@ -464,143 +449,6 @@ def _read_meta(where: Path, manifest: Dict[str, Any]) -> Dict[str, Any]:
     return doc
 
 
-def _check_config(where: Path, raw: Any) -> TrainConfig:
-    if not isinstance(raw, dict):
-        raise _bad(where, "'config' must be an object")
-    try:
-        return TrainConfig.from_dict(raw)
-    except (TypeError, ValueError) as exc:
-        raise _bad(where, f"bad training parameters: {exc}") from None
-
-
-_STATE_KEYS = {"epoch", "in_epoch", "epoch_base", "epoch_seconds", "elapsed", "history",
-               "n_tokens", "raw_tokens_per_epoch"}
-_EPOCH_INTS = ("epoch", "words", "words_kept", "examples")
-_EPOCH_FLOATS = ("loss", "seconds", "alpha", "eval_loss")
-
-
-def _check_state(where: Path, st: Any, config: TrainConfig) -> Dict[str, Any]:
-    """The run's scalars: exact keys, types and ranges (see :meth:`Trainer.state_meta`)."""
-    if not isinstance(st, dict):
-        raise _bad(where, "the training state must be an object")
-    if set(st) != _STATE_KEYS:
-        missing, extra = sorted(_STATE_KEYS - set(st)), sorted(set(st) - _STATE_KEYS)
-        raise _bad(where, f"training state: missing {missing}, unexpected {extra}")
-    epoch = st["epoch"]
-    if not _is_int(epoch) or not 0 <= epoch <= config.epochs:
-        raise _bad(where, f"'epoch' must be an integer in [0, {config.epochs}], got {epoch!r}")
-    if not isinstance(st["in_epoch"], bool) or (st["in_epoch"] and epoch == config.epochs):
-        raise _bad(where, f"'in_epoch' must be true or false (false once all epochs are done), "
-                          f"got {st['in_epoch']!r}")
-    base = st["epoch_base"]
-    if (not isinstance(base, list) or len(base) != STATS_WIDTH + 1
-            or not all(_is_number(x) and math.isfinite(x) and x >= 0 for x in base)):
-        raise _bad(where, f"'epoch_base' must be {STATS_WIDTH + 1} finite numbers >= 0")
-    for key in ("epoch_seconds", "elapsed"):
-        if not _is_number(st[key]) or not math.isfinite(st[key]) or st[key] < 0:
-            raise _bad(where, f"{key!r} must be a finite number >= 0, got {st[key]!r}")
-    if not _is_int(st["n_tokens"]) or st["n_tokens"] < 1:
-        raise _bad(where, f"'n_tokens' must be a positive integer, got {st['n_tokens']!r}")
-    if not _is_int(st["raw_tokens_per_epoch"]) or st["raw_tokens_per_epoch"] < 0:
-        raise _bad(where, f"'raw_tokens_per_epoch' must be an integer >= 0, got "
-                          f"{st['raw_tokens_per_epoch']!r}")
-    history = st["history"]
-    names = {f.name for f in fields(EpochStats)}
-    if not isinstance(history, list) or len(history) != epoch:
-        raise _bad(where, f"'history' must list the {epoch} finished epoch(s)")
-    for i, e in enumerate(history):
-        ok = isinstance(e, dict) and set(e) == names and e.get("epoch") == i + 1
-        ok = ok and all(_is_int(e[k]) and e[k] >= 0 for k in _EPOCH_INTS)
-        ok = ok and all(_is_number(e[k]) for k in _EPOCH_FLOATS)
-        if not ok:
-            raise _bad(where, f"'history' entry {i + 1} is not the statistics of epoch {i + 1}")
-    return st
-
-
-def _npy_header(path: Path):
-    with open(path, "rb") as fh:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-        else:
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-        return shape, fortran, dtype, fh.tell()
-
-
-def _load_weights(path: Path, shape) -> np.ndarray:
-    """Memory-map a weight file after checking its header, size and values."""
-    try:
-        got, fortran, dtype, offset = _npy_header(path)
-    except Exception as exc:  # numpy's header parser raises many kinds  # noqa: BLE001
-        raise _bad(path, f"not a readable .npy file ({exc})") from None
-    if dtype != np.float32 or tuple(got) != tuple(shape) or fortran:
-        raise _bad(path, f"holds {dtype}{tuple(got)}, expected float32{tuple(shape)}")
-    need = offset + int(np.prod(shape)) * 4
-    size = path.stat().st_size
-    if size != need:
-        raise _bad(path, f"is {size} bytes long, expected {need} (truncated?)")
-    w = np.load(path, mmap_mode="r", allow_pickle=False)
-    rows = max(1, _CHUNK_BYTES // max(1, 4 * shape[1]))
-    for r in range(0, shape[0], rows):
-        block = w[r:r + rows]
-        if not np.isfinite(block).all():
-            bad = r + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
-            raise _bad(path, f"the weights hold NaN or infinite values (row {bad}); the file is "
-                             f"damaged")
-    return w
-
-
-def _load_state_arrays(path: Path, config: TrainConfig, n_words: int,
-                       n_tokens: int) -> Dict[str, np.ndarray]:
-    n = config.workers
-    buflen = block_buffer_size(config.window)
-    expected = {"progress": (np.int64, (n * PROGRESS_STRIDE,)),
-                "stats": (np.float64, (n, STATS_WIDTH)),
-                "rng_states": (np.uint64, (n, 1)),
-                "cursors": (np.int64, (n, CURSOR_SIZE)),
-                "buffers": (np.int32, (n, buflen))}
-    arrays: Dict[str, np.ndarray] = {}
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if sorted(z.files) != sorted(_ARRAYS):
-                raise _bad(path, f"holds arrays {sorted(z.files)}, expected {sorted(_ARRAYS)}")
-            for name, (dtype, shape) in expected.items():
-                size = z.zip.getinfo(name + ".npy").file_size
-                if size > int(np.prod(shape)) * np.dtype(dtype).itemsize + _NPY_HEADER_SLACK:
-                    raise _bad(path, f"array {name!r} is {size} bytes, far more than "
-                                     f"{np.dtype(dtype).name}{shape} needs")
-                a = z[name]
-                if a.dtype != dtype or a.shape != shape:
-                    raise _bad(path, f"array {name!r} is {a.dtype}{a.shape}, expected "
-                                     f"{np.dtype(dtype).name}{shape} (config: workers={n}, "
-                                     f"window={config.window})")
-                arrays[name] = a
-    except ModelFormatError:
-        raise
-    except Exception as exc:  # BadZipFile, zlib.error, EOFError, ValueError...  # noqa: BLE001
-        raise _bad(path, f"not a readable .npz file ({type(exc).__name__}: {exc})") from None
-    if (arrays["progress"] < 0).any():
-        raise _bad(path, "'progress' holds negative word counts")
-    if not np.isfinite(arrays["stats"]).all() or (arrays["stats"] < 0).any():
-        raise _bad(path, "'stats' holds negative, NaN or infinite values")
-    if (arrays["rng_states"] == 0).any():
-        raise _bad(path, "'rng_states' holds a zero random-number state")
-    buffers = arrays["buffers"]
-    if buffers.size and (buffers.min() < 0 or buffers.max() >= n_words):
-        raise _bad(path, f"'buffers' holds word ids outside [0, {n_words}) (min "
-                         f"{int(buffers.min())}, max {int(buffers.max())})")
-    for t, ((start, end), cur) in enumerate(zip(shard_bounds(n_tokens, n),
-                                                arrays["cursors"].tolist())):
-        pos, fill, first = cur[CURSOR_POS], cur[CURSOR_FILL], cur[CURSOR_FIRST]
-        if pos != -1 and not start <= pos <= end:
-            raise _bad(path, f"thread {t}'s cursor position {pos} is outside its shard "
-                             f"[{start}, {end}] of the {n_tokens}-token stream")
-        if not 0 <= first <= fill <= buflen:
-            raise _bad(path, f"thread {t}'s cursor (fill {fill}, first {first}) is outside its "
-                             f"block buffer of {buflen} ids")
-    return arrays
-
-
 def load_checkpoint(path: PathLike) -> Checkpoint:
     """Read and check a checkpoint written by :func:`save_checkpoint` (or a version 1 one).
 
@@ -663,6 +511,7 @@ def load_checkpoint(path: PathLike) -> Checkpoint:
             raise _bad(where / _HS_WEIGHTS, "missing (hierarchical softmax needs the inner-node "
                                             "vectors)")
         syn1hs = _load_weights(where / _HS_WEIGHTS, (len(vocab) - 1, shape[1]))
-    arrays = _load_state_arrays(where / _STATE, config, len(vocab), state["n_tokens"])
+    arrays = _load_state_arrays(where / _STATE, config, len(vocab), state["n_tokens"],
+                                state.get("cluster"))
     return Checkpoint(config=config, vocab=vocab, syn0=syn0, syn1=syn1, arrays=arrays,
                       meta=state, fingerprint=fingerprint, where=where, syn1hs=syn1hs)
