@@ -193,7 +193,7 @@ def test_every_gensim_keyword_is_accepted_with_gensims_default():
             [n for n in ours if n not in ("self", "kwargs")][:len(theirs) - 2], method
 
 
-@pytest.mark.parametrize("name, value", [("hs", 1), ("cbow_mean", 0), ("null_word", 1),
+@pytest.mark.parametrize("name, value", [("cbow_mean", 0), ("null_word", 1),
                                          ("sorted_vocab", 0), ("shrink_windows", False),
                                          ("trim_rule", lambda word, count, min_count: 1),
                                          ("hashfxn", lambda s: 1)])
@@ -206,8 +206,12 @@ def test_unsupported_gensim_options_say_so(name, value):
 
 def test_cbow_mean_is_irrelevant_to_skip_gram_and_negative_must_be_positive():
     Word2Vec(common_texts, min_count=1, sg=1, cbow_mean=0, workers=1)
-    with pytest.raises(ValueError, match=r"negative must be an integer in \[1, 1000\] without hierarchical softmax"):
+    with pytest.raises(ValueError, match=r"^hs=0 and negative=0 train nothing: set hs=1"):
         Word2Vec(common_texts, min_count=1, negative=0)
+    with pytest.raises(ValueError, match=r"^hs=0 and negative=0 train nothing"):
+        Word2Vec(hs=False, negative=0)
+    with pytest.raises(ValueError, match=r"negative must be an integer in \[0, 1000\], got -1"):
+        Word2Vec(hs=1, negative=-1)
     with pytest.raises(ValueError, match=r"max_final_vocab must be None or an integer >= 1"):
         Word2Vec(max_final_vocab=0)
 
@@ -419,9 +423,6 @@ def test_from_gensim_continues_and_predicts_as_gensim():
         np.testing.assert_allclose([p for _, p in ours], [p for _, p in theirs], rtol=1e-5)
     assert f.predict_output_word(["zzz"]) is None and g.predict_output_word(["zzz"]) is None
     f.train(sents[:50], total_examples=50, epochs=1)
-    hs = gensim.models.Word2Vec(common_texts, vector_size=4, min_count=1, hs=1, negative=0)
-    with pytest.raises(ValueError, match="hs=1: hierarchical softmax"):
-        Word2Vec.from_gensim(hs)
 
 
 # ------------------------------------------------------------------------------------------- #
@@ -471,3 +472,222 @@ def test_quality_of_sentences_equals_the_file(data_dir, tmp_path):
     print(f"analogies {a_file:.4f} / {a_sent:.4f}, WordSim-353 {s_file:.4f} / {s_sent:.4f}")
     assert a_file > 0.02 and s_file > 0.25  # trained, not random
     assert abs(a_file - a_sent) < 0.015 and abs(s_file - s_sent) < 0.05
+
+
+# ------------------------------------------------------------------------------------------- #
+# hierarchical softmax (hs=1)
+# ------------------------------------------------------------------------------------------- #
+HS_TOPICS = [["cat", "dog", "horse", "cow", "sheep", "goat"],
+             ["car", "bus", "train", "truck", "bike", "tram"],
+             ["red", "green", "blue", "yellow", "black", "white"]]
+
+
+def _topic_sentences(n=600, seed=0):
+    """Sentences of 8 words, each from one topic: words of a topic share every context."""
+    rng = np.random.default_rng(seed)
+    return [[str(w) for w in rng.choice(HS_TOPICS[i % 3], 8)] for i in range(n)]
+
+
+def _topic_margin(wv):
+    """Mean cosine similarity within the topics minus across them."""
+    same, other = [], []
+    for i, a in enumerate(sum(HS_TOPICS, [])):
+        for j, b in enumerate(sum(HS_TOPICS, [])):
+            if i < j:
+                (same if i // 6 == j // 6 else other).append(wv.similarity(a, b))
+    return float(np.mean(same) - np.mean(other))
+
+
+HS_SETTINGS = dict(vector_size=16, window=3, min_count=1, sample=0, workers=1, seed=2, epochs=5)
+
+
+@pytest.mark.parametrize("negative", [0, 5])
+@pytest.mark.parametrize("sg", [0, 1])
+def test_hs_trains_to_gensims_similarity_structure(negative, sg):
+    sents = _topic_sentences()
+    ours = Word2Vec(sents, hs=1, negative=negative, sg=sg, **HS_SETTINGS)
+    theirs = gensim.models.Word2Vec(sents, hs=1, negative=negative, sg=sg, **HS_SETTINGS)
+    assert ours.hs == theirs.hs == 1 and ours.syn1.shape == theirs.syn1.shape == (18, 16)
+    assert not ours.syn1[-1].any() and ours.syn1[:-1].any()  # the last row is no inner node
+    assert ours.syn1neg.shape == (18, 16) and bool(ours.syn1neg.any()) == (negative > 0)
+    assert hasattr(theirs, "syn1neg") == (negative > 0)
+    margin, gensim_margin = _topic_margin(ours.wv), _topic_margin(theirs.wv)
+    print(f"topic margin: fastw2v {margin:.3f}, gensim {gensim_margin:.3f}")
+    assert margin > 0.5 and margin > gensim_margin - 0.15
+    for word in ("cat", "car", "red"):  # the nearest words are of the same topic
+        topic = next(t for t in HS_TOPICS if word in t)
+        assert {w for w, _ in ours.wv.most_similar(word, topn=5)} == set(topic) - {word}
+
+
+def test_hs_trains_what_fastw2v_train_trains_and_only_hs_has_syn1():
+    text = FIXTURE.read_text(encoding="utf-8")
+    sents = [fastw2v.corpus.reader.tokenize(line) for line in text.split("\n")]
+    ref = fastw2v.train(FIXTURE, dim=16, window=3, min_count=2, epochs=3, sg=False, hs=True,
+                        negative=0, workers=1, seed=5, use_cache=False, progress=False)
+    model = Word2Vec(sents, hs=1, negative=0, **SETTINGS)
+    assert model.wv.vectors.tobytes() == ref.vectors.tobytes()
+    assert not hasattr(Word2Vec(sents, **SETTINGS), "syn1")
+    assert not hasattr(gensim.models.Word2Vec(common_texts, min_count=1), "syn1")
+
+
+@pytest.mark.parametrize("negative", [0, 5])
+def test_hs_save_load_train_more_is_lossless(tmp_path, negative):
+    sents = _sentences()
+    a = Word2Vec(sents, hs=1, negative=negative, **SETTINGS)
+    a.save(tmp_path / "hs.model")
+    b = Word2Vec.load(tmp_path / "hs.model")
+    mapped = Word2Vec.load(tmp_path / "hs.model", mmap="r")
+    for m in (b, mapped):
+        assert (m.hs, m.negative) == (1, negative)
+        for name in ("syn1", "syn1neg"):
+            assert getattr(m, name).tobytes() == getattr(a, name).tobytes(), name
+        assert m.wv.vectors.tobytes() == a.wv.vectors.tobytes()
+    inner = a.syn1.copy()
+    for m in (a, b, mapped):
+        m.train(sents[:100], total_examples=100, epochs=2)
+    assert not np.array_equal(inner, a.syn1)  # trained on from where they were
+    for m in (b, mapped):
+        for name in ("syn1", "syn1neg"):
+            assert getattr(m, name).tobytes() == getattr(a, name).tobytes(), name
+        assert m.wv.vectors.tobytes() == a.wv.vectors.tobytes()
+
+
+def test_hs_continued_training_starts_from_the_inner_nodes():
+    sents = _sentences()[:100]
+    m = Word2Vec(sents, hs=1, negative=0, **SETTINGS)
+    fresh = Word2Vec(sents, hs=1, negative=0, **SETTINGS)
+    fresh.syn1[:] = 0  # the same input vectors, the inner nodes forgotten
+    m.train(sents, total_examples=100, epochs=1)
+    fresh.train(sents, total_examples=100, epochs=1)
+    assert not np.array_equal(m.wv.vectors, fresh.wv.vectors)
+
+
+def test_hs_errors(tmp_path):
+    m = Word2Vec(common_texts, hs=1, negative=0, min_count=1, workers=1)
+    with pytest.raises(RuntimeError, match=r"predict_output_word needs the output word vectors "
+                                           r"of negative sampling \(negative > 0\)"):
+        m.predict_output_word(["human", "interface"])
+    g = gensim.models.Word2Vec(common_texts, hs=1, negative=0, min_count=1, workers=1)
+    with pytest.raises(RuntimeError, match=r"only implemented predict_output_word for the "
+                                           r"negative sampling scheme"):
+        g.predict_output_word(["human", "interface"])
+    assert Word2Vec(common_texts, hs=1, negative=5, min_count=1,
+                    workers=1).predict_output_word(["human"], topn=3)
+    # a file declaring hs=1 without its inner-node vectors
+    m.save(tmp_path / "ok.model")
+    saved = fastw2v.vectors.native.load_native(tmp_path / "ok.model")
+    assert saved.inner_vectors.shape == (len(m.wv) - 1, m.vector_size)
+    fastw2v.vectors.native.save_native(
+        tmp_path / "bad.model", saved.vectors, saved.words, counts=saved.counts,
+        output_vectors=saved.output_vectors, extra=saved.extra, single_file=True)
+    with pytest.raises(ModelFormatError, match=r"bad\.model: a hierarchical-softmax model "
+                                               r"\(hs=1\) needs its inner-node vectors"):
+        Word2Vec.load(tmp_path / "bad.model")
+    with pytest.raises(ValueError, match=r"inner-node vectors have shape \(12, 100\), expected "
+                                         r"\(11, 100\)"):
+        fastw2v.vectors.native.save_native(tmp_path / "x", saved.vectors, saved.words,
+                                           inner_vectors=np.zeros((12, 100), np.float32))
+    fastw2v.vectors.native.save_native(tmp_path / "dir", saved.vectors, saved.words,
+                                       inner_vectors=saved.inner_vectors)
+    np.save(tmp_path / "dir" / "syn1hs.npy", np.zeros((12, 100), np.float32))
+    with pytest.raises(ModelFormatError, match=r"syn1hs\.npy has shape \(12, 100\) but "
+                                               r"\(11, 100\) is expected"):
+        fastw2v.vectors.native.load_native(tmp_path / "dir")
+    os.remove(tmp_path / "dir" / "syn1hs.npy")
+    with pytest.raises(ModelFormatError, match=r"missing syn1hs\.npy, which config\.json "
+                                               r"declares"):
+        fastw2v.vectors.native.load_native(tmp_path / "dir")
+
+
+def _carried_reference(old_paths, old_inner, new_paths):
+    """Slow reference of compat.hstree.carry_inner_vectors from per-word (codes, points) lists:
+    a new inner node takes the vector of the old node over the same subtree (children unordered,
+    compared recursively), negated when its code-0 child is the old node's code-1 child."""
+    def canon_of(paths):
+        kids = {}
+        for w, (codes, points) in enumerate(paths):
+            below = [("node", int(p)) for p in points[1:]] + [("leaf", w)]
+            for c, p, b in zip(codes, points, below):
+                kids.setdefault(int(p), {})[int(c)] = b
+        memo = {}
+
+        def canon(x):
+            if x[0] == "leaf":
+                return x
+            if x not in memo:
+                memo[x] = frozenset(canon(k) for k in kids[x[1]].values())
+            return memo[x]
+        return {p: (canon(("node", p)), canon(k[0])) for p, k in kids.items()}
+    old = {c: (p, first) for p, (c, first) in canon_of(old_paths).items()}
+    out = np.zeros((len(new_paths) - 1, old_inner.shape[1]), np.float32)
+    for p, (c, first) in canon_of(new_paths).items():
+        if c in old:
+            q, old_first = old[c]
+            out[p] = old_inner[q] if first == old_first else -old_inner[q]
+    return out
+
+
+def _paths(tree):
+    o = tree.offsets
+    return [(tree.codes[o[w]:o[w + 1]], tree.points[o[w]:o[w + 1]]) for w in range(len(o) - 1)]
+
+
+def test_carry_inner_vectors_matches_the_reference():
+    from fastw2v.compat.hstree import carry_inner_vectors
+    from fastw2v.kernels.huffman import huffman_codes
+    rng = np.random.default_rng(7)
+    for trial in range(30):
+        counts = np.sort(rng.integers(1, 40, rng.integers(2, 30)))[::-1]
+        new = np.concatenate([counts + rng.integers(0, 3, len(counts)) * (rng.random(len(counts))
+                                                                          < 0.2),
+                              rng.integers(1, 40, rng.integers(0, 4))])
+        old_tree, new_tree = huffman_codes(counts), huffman_codes(new)
+        inner = rng.standard_normal((len(counts) - 1, 3)).astype(np.float32)
+        got, carried = carry_inner_vectors(old_tree, inner, new_tree)
+        want = _carried_reference(_paths(old_tree), inner, _paths(new_tree))
+        assert np.array_equal(got, want), trial
+        assert carried == int(np.count_nonzero(want.any(axis=1)))
+    same, carried = carry_inner_vectors(old_tree, inner, old_tree)
+    assert np.array_equal(same, inner) and carried == len(inner)
+
+
+def test_hs_build_vocab_update_rebuilds_the_tree():
+    from fastw2v.kernels.huffman import huffman_codes
+    m = Word2Vec(_sentences(), hs=1, negative=0, **SETTINGS)
+    n, old_inner = len(m.wv), m.syn1[:-1].copy()
+    old_tree = huffman_codes(m.wv.embeddings.counts)
+    more = [["the", "zebra", "quagga", "zebra"], ["zebra", "quagga", "okapi"]] * 3
+    m.build_vocab(more, update=True)
+    assert m.syn1.shape == (n + 3, 16) and not m.syn1[-1].any()
+    want = _carried_reference(_paths(old_tree), old_inner,
+                              _paths(huffman_codes(m.wv.embeddings.counts)))
+    assert np.array_equal(m.syn1[:-1], want)
+    kept = int(np.count_nonzero(want.any(axis=1)))
+    assert 0 < kept < n - 1  # new words re-pair the rare ones; the other subtrees stay
+    m.train(more, total_examples=m.corpus_count, epochs=1)
+    assert not np.array_equal(m.syn1[:-1], want)
+
+
+@pytest.mark.parametrize("negative", [0, 5])
+def test_from_gensim_with_hs_carries_its_inner_nodes(negative):
+    g = gensim.models.Word2Vec(_sentences()[:150], hs=1, negative=negative, vector_size=8,
+                               min_count=2, workers=1, seed=3)
+    f = Word2Vec.from_gensim(g)
+    n = len(g.wv)
+    assert (f.hs, f.negative) == (1, negative) and f.syn1.shape == g.syn1.shape == (n, 8)
+    theirs = [(g.wv.get_vecattr(i, "code"), g.wv.get_vecattr(i, "point")) for i in range(n)]
+    from fastw2v.kernels.huffman import huffman_codes
+    want = _carried_reference(theirs, g.syn1[:-1], _paths(huffman_codes(f.wv.embeddings.counts)))
+    assert np.array_equal(f.syn1[:-1], want) and want.any()
+    assert np.array_equal(f.syn1neg, g.syn1neg if negative else np.zeros_like(g.wv.vectors))
+    f.train(_sentences()[:50], total_examples=50, epochs=1)
+
+
+def test_hs_callbacks_see_the_inner_nodes_of_each_epoch(tmp_path):
+    seen = []
+    saver = type("Saver", (CallbackAny2Vec,), {"on_epoch_end": lambda self, model: (
+        seen.append(model.syn1.copy()), model.save(tmp_path / "epoch.model"))})()
+    m = Word2Vec(_sentences()[:100], hs=1, negative=0, callbacks=[saver], **SETTINGS)
+    assert len(seen) == 3 and not np.array_equal(seen[0], seen[1])
+    assert np.array_equal(seen[-1], m.syn1)
+    assert np.array_equal(Word2Vec.load(tmp_path / "epoch.model").syn1, m.syn1)

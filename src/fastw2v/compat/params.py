@@ -3,8 +3,9 @@
 Every gensim ``Word2Vec`` keyword is accepted. Most map onto fastw2v's engine one to one (see
 :class:`fastw2v.Word2Vec`); a few select features fastw2v does not have. For those the gensim
 default is accepted and anything else raises ``ValueError`` naming the parameter and what to use
-instead -- all from :data:`UNSUPPORTED` and :func:`check_supported`, so that lifting one (when
-hierarchical softmax lands, say) is deleting its entry and passing the value to the engine.
+instead -- all from :data:`UNSUPPORTED` and :func:`check_supported`, so that lifting one is
+deleting its entry and passing the value to the engine (as was done for ``hs`` when hierarchical
+softmax landed).
 """
 from __future__ import annotations
 
@@ -12,9 +13,6 @@ from typing import Any, Callable, Dict, Mapping, Tuple
 
 #: parameter -> (is the value supported?, why not / what to do instead). Keys are gensim's names.
 UNSUPPORTED: Dict[str, Tuple[Callable[[Any, Mapping[str, Any]], bool], str]] = {
-    "hs": (lambda v, p: v in (0, False),
-           "hierarchical softmax (hs=1) is not supported yet: train with negative sampling "
-           "(hs=0, negative > 0; gensim's default)"),
     "cbow_mean": (lambda v, p: v in (1, True) or bool(p.get("sg")),
                   "cbow_mean=0 (CBOW with the sum of the context vectors) is not supported: "
                   "fastw2v's CBOW uses their mean (cbow_mean=1, gensim's default)"),
@@ -49,8 +47,8 @@ class CallbackAny2Vec:
 
     Override any of ``on_train_begin(model)``, ``on_epoch_begin(model)``,
     ``on_epoch_end(model)``, ``on_train_end(model)``; :class:`fastw2v.Word2Vec` calls them with
-    the model, whose ``wv`` and ``syn1neg`` hold the weights of the epoch just trained (so a
-    callback can evaluate or :meth:`~fastw2v.Word2Vec.save` them). gensim's per-batch hooks
+    the model, whose ``wv``, ``syn1neg`` (and ``syn1`` with ``hs=1``) hold the weights of the
+    epoch just trained (so a callback can evaluate or :meth:`~fastw2v.Word2Vec.save` them). gensim's per-batch hooks
     (``on_batch_begin`` / ``on_batch_end``) are never called: the engine has no Python batches.
     Subclasses of gensim's own class work the same way.
     """

@@ -23,9 +23,19 @@ What differs from gensim, on purpose:
 * ``train()`` needs neither ``total_examples``/``total_words`` (the counts are exact) nor
   ``epochs`` (default: the model's ``epochs``), but accepts them;
 * features fastw2v does not have raise ``ValueError`` naming the parameter
-  (:mod:`fastw2v.compat.params`): ``hs=1``, ``cbow_mean=0``, ``trim_rule``, ``sorted_vocab=0``,
+  (:mod:`fastw2v.compat.params`): ``cbow_mean=0``, ``trim_rule``, ``sorted_vocab=0``,
   ``shrink_windows=False``, ``null_word``, a custom ``hashfxn``. ``batch_words`` has no effect
-  (the kernels walk the stream in their own blocks).
+  (the kernels walk the stream in their own blocks);
+* hierarchical softmax (``hs=1``, alone with ``negative=0`` or with negative sampling) keeps its
+  inner-node vectors in ``syn1`` as gensim does (``len(wv)`` rows, the last one unused); they are
+  saved, loaded and trained on by later ``train()`` calls. ``build_vocab(update=True)`` rebuilds
+  the Huffman tree over the new counts, as gensim does, but where gensim keeps ``syn1``'s rows by
+  index (so a row may now belong to a node over other words), an inner node here keeps its
+  vector only if its subtree of words is unchanged and starts at zero otherwise
+  (:mod:`fastw2v.compat.hstree`). ``hs=0, negative=0`` is a ``ValueError`` when the model
+  is made (gensim raises it when training starts);
+  ``predict_output_word`` needs negative sampling, as in gensim; with ``negative=0``,
+  ``syn1neg`` is all zeros (gensim has none).
 
 The learning rate of each ``train()`` call decays linearly from ``start_alpha`` (default
 ``alpha``) to ``end_alpha`` (default ``min_alpha``) over that call's epochs, as gensim documents.
@@ -49,9 +59,11 @@ from ..corpus.sentences import (build_sentence_vocab, encode_sentences, encode_t
 from ..corpus.vocab import Vocab
 from ..errors import CorpusError, ModelFormatError
 from ..kernels.blocks import STAT_LOSS, STAT_WORDS_KEPT
+from ..kernels.huffman import huffman_codes
 from ..kernels.tables import initial_weights
 from ..training.trainer import Trainer
 from ..vectors import native
+from .hstree import carry_inner_vectors, codes_from_paths
 from .keyedvectors import KeyedVectors
 from .params import check_supported
 
@@ -101,13 +113,17 @@ class Word2Vec:
     vector_size, alpha, window, min_count, max_vocab_size, sample, seed, workers, min_alpha, \
 sg, negative, ns_exponent, epochs
         As in gensim (``sg=0``: CBOW, the default; ``sg=1``: skip-gram).
+    hs : {0, 1}
+        1: hierarchical softmax over a Huffman tree of the counts
+        (:mod:`fastw2v.kernels.hs`), alone with ``negative=0`` or together with negative
+        sampling; ``hs=0, negative=0`` is a ``ValueError`` (nothing would be trained).
     max_final_vocab : int, optional
         Keep at most this many words by raising ``min_count`` (``effective_min_count``).
     callbacks : sequence
         Objects with gensim's ``on_train_begin/on_epoch_begin/on_epoch_end/on_train_end(model)``.
     compute_loss : bool
         Report the training loss through :meth:`get_latest_training_loss`.
-    hs, cbow_mean, null_word, trim_rule, sorted_vocab, hashfxn, shrink_windows
+    cbow_mean, null_word, trim_rule, sorted_vocab, hashfxn, shrink_windows
         Only gensim's defaults are supported (``ValueError`` otherwise; see
         :mod:`fastw2v.compat.params`).
     batch_words, comment
@@ -124,7 +140,12 @@ sg, negative, ns_exponent, epochs
     wv : KeyedVectors
         The word vectors.
     syn1neg : numpy.ndarray
-        The output weights (``len(wv) x vector_size``).
+        The output weights of negative sampling (``len(wv) x vector_size``; zeros with
+        ``negative=0``, where gensim has no ``syn1neg``).
+    syn1 : numpy.ndarray
+        Only with ``hs=1``, as in gensim: the inner-node vectors of hierarchical softmax,
+        ``len(wv) x vector_size`` like gensim's, rows ``0..len(wv)-2`` the tree's inner nodes
+        (numbered as gensim and word2vec.c number them) and the last row unused.
     corpus_count, corpus_total_words : int
         Sentences and tokens of the corpus of the last :meth:`build_vocab`.
     """
@@ -143,6 +164,9 @@ sg, negative, ns_exponent, epochs
         check_supported(dict(hs=hs, cbow_mean=cbow_mean, null_word=null_word, sg=sg,
                              trim_rule=trim_rule, sorted_vocab=sorted_vocab, hashfxn=hashfxn,
                              shrink_windows=shrink_windows))
+        if hs in (0, False) and negative in (0, False):
+            raise ValueError("hs=0 and negative=0 train nothing: set hs=1 (hierarchical softmax), "
+                             "negative > 0 (negative sampling) or both")
         self.vector_size, self.alpha, self.window = vector_size, alpha, window
         self.min_count, self.max_vocab_size, self.sample = min_count, max_vocab_size, sample
         self.seed, self.workers, self.min_alpha, self.sg = seed, workers, min_alpha, int(sg)
@@ -186,7 +210,7 @@ sg, negative, ns_exponent, epochs
                            min_alpha=self.min_alpha if min_alpha is None else min_alpha,
                            sg=bool(self.sg), ns_exponent=self.ns_exponent, workers=self.workers,
                            seed=self.seed if seed is None else seed,
-                           shared_negatives=self.shared_negatives)
+                           shared_negatives=self.shared_negatives, hs=self.hs)
 
     def __str__(self) -> str:
         return (f"{type(self).__name__}<vocab={len(self.wv)}, vector_size={self.vector_size}, "
@@ -283,6 +307,8 @@ sg, negative, ns_exponent, epochs
         self._vocab = vocab
         self.wv._replace(vectors, list(vocab.words), np.array(vocab.counts))
         self.syn1neg = np.zeros_like(vectors)
+        if self.hs:
+            self.syn1 = np.zeros_like(vectors)
         self.train_count = 0
 
     def _update_vocab(self, counts: Dict[str, int]) -> None:
@@ -306,10 +332,23 @@ sg, negative, ns_exponent, epochs
         if n > n_old:
             fresh, _ = initial_weights(n, self.vector_size, self.seed)
             vectors[n_old:] = fresh[n_old:, :self.vector_size]
+        if self.hs:  # the Huffman tree follows the new counts: carry the unchanged subtrees
+            inner, carried = carry_inner_vectors(huffman_codes(old.counts), self._inner(),
+                                                 huffman_codes(vocab.counts))
+            self.syn1 = _gensim_syn1(inner, n)
+            logger.info("Huffman tree rebuilt: %d of %d inner nodes kept their vectors, the "
+                        "others start at zero", carried, max(n - 1, 0))
         self._vocab = vocab
         self.wv._replace(vectors, words, np.array(vocab.counts))
         self.syn1neg = syn1
         logger.info("vocabulary updated: %d new words, %d in all", n - n_old, n)
+
+    def _inner(self) -> Optional[np.ndarray]:
+        """The inner-node vectors as the engine holds them (``syn1`` without its unused last
+        row), or None without hierarchical softmax."""
+        if not self.hs:
+            return None
+        return self.syn1[:max(len(self.syn1) - 1, 0)]
 
     def _build_from_file(self, path: Path) -> None:
         prepared = self._prepare_file(path, max(1, self.min_count))
@@ -383,8 +422,9 @@ sg, negative, ns_exponent, epochs
                     _call(callbacks, "on_epoch_begin", self)
             _call(callbacks, "on_train_end", self)
             return 0, n_raw * epochs
+        weights = (self.wv.vectors, self.syn1neg) + ((self._inner(),) if self.hs else ())
         trainer = Trainer(config, tokens, self._vocab.counts, raw_tokens_per_epoch=n_raw,
-                          initial_weights=(self.wv.vectors, self.syn1neg))
+                          initial_weights=weights)
         hooks = _EpochHooks(self, trainer, callbacks, epochs, compute_loss)
         run = trainer.run(progress=self.progress, callbacks=[hooks])
         hooks.sync()
@@ -429,7 +469,12 @@ sg, negative, ns_exponent, epochs
     def predict_output_word(self, context_words_list: Sequence[str],
                             topn: int = 10) -> Optional[List[Tuple[str, float]]]:
         """The words most probable at the center of ``context_words_list``, by the softmax of
-        the output weights over the (mean) context vector, as gensim computes it."""
+        the output weights over the (mean) context vector, as gensim computes it (negative
+        sampling only, as in gensim: ``RuntimeError`` with ``negative=0``)."""
+        if not self.negative:
+            raise RuntimeError("predict_output_word needs the output word vectors of negative "
+                               "sampling (negative > 0); this model trained hierarchical softmax "
+                               "alone (hs=1, negative=0), as gensim requires too")
         rows = [self.wv.get_index(w) for w in context_words_list if w in self.wv]
         if not rows:
             logger.warning("All the input context words are out-of-vocabulary for the current "
@@ -458,7 +503,7 @@ sg, negative, ns_exponent, epochs
         native.save_native(Path(fname_or_handle), self.wv.vectors, self.wv.index_to_key,
                            counts=self._vocab.counts, config=self._config().to_dict(),
                            stats=self.stats, output_vectors=self.syn1neg, extra=extra,
-                           single_file=True)
+                           single_file=True, inner_vectors=self._inner())
 
     @classmethod
     def load(cls, fname: PathLike, mmap: Optional[str] = None) -> "Word2Vec":
@@ -484,6 +529,12 @@ sg, negative, ns_exponent, epochs
         self._vocab = Vocab(model.words, model.counts)
         self.wv._replace(model.vectors, list(model.words), model.counts)
         self.syn1neg = model.output_vectors
+        if self.hs:
+            if model.inner_vectors is None:
+                raise ModelFormatError(f"{fname}: a hierarchical-softmax model (hs=1) needs its "
+                                       f"inner-node vectors ({native.INNER_FILE}), which the "
+                                       f"file lacks")
+            self.syn1 = _gensim_syn1(model.inner_vectors, len(model.words))
         self.stats = model.stats
         return self
 
@@ -491,7 +542,11 @@ sg, negative, ns_exponent, epochs
     @classmethod
     def from_gensim(cls, model: Any) -> "Word2Vec":
         """A fastw2v model with the weights, vocabulary and parameters of a gensim ``Word2Vec``
-        (negative sampling only), to continue training or save without pickles."""
+        (negative sampling, hierarchical softmax or both), to continue training or save without
+        pickles. With ``hs=1`` the inner-node vectors are carried over to fastw2v's Huffman tree
+        of the same counts (:mod:`fastw2v.compat.hstree`: nodes over the same words keep their
+        vectors; the trees are the same unless gensim broke a tie between equal counts
+        differently)."""
         params = {k: getattr(model, k) for k in ("vector_size", "alpha", "window", "min_count",
                                                  "max_vocab_size", "sample", "seed", "workers",
                                                  "min_alpha", "sg", "hs", "negative",
@@ -505,7 +560,21 @@ sg, negative, ns_exponent, epochs
             counts = np.arange(len(kv), 0, -1, dtype=np.int64)
         self._vocab = Vocab(kv.index_to_key, counts)
         self.wv._replace(np.array(kv.vectors), list(kv.index_to_key), counts)
-        self.syn1neg = np.array(model.syn1neg, dtype=np.float32)
+        if self.negative:
+            self.syn1neg = np.array(model.syn1neg, dtype=np.float32)
+        else:  # gensim has no syn1neg without negative sampling
+            self.syn1neg = np.zeros_like(self.wv.vectors)
+        if self.hs:
+            n = len(kv)
+            theirs = codes_from_paths([model.wv.get_vecattr(i, "code") for i in range(n)],
+                                      [model.wv.get_vecattr(i, "point") for i in range(n)])
+            inner, carried = carry_inner_vectors(theirs, np.asarray(model.syn1)[:max(n - 1, 0)],
+                                                 huffman_codes(counts))
+            self.syn1 = _gensim_syn1(inner, n)
+            if carried < n - 1:
+                logger.warning("gensim's Huffman tree differs from fastw2v's in %d of %d inner "
+                               "nodes (ties between equal counts): those start at zero",
+                               n - 1 - carried, n - 1)
         self.corpus_count = int(getattr(model, "corpus_count", 0))
         self.corpus_total_words = int(getattr(model, "corpus_total_words", 0) or 0)
         self.train_count = max(1, int(getattr(model, "train_count", 1)))
@@ -525,6 +594,8 @@ class _EpochHooks:
         dim = self.model.vector_size
         self.model.wv.vectors = self.trainer.vectors
         self.model.syn1neg = np.ascontiguousarray(self.trainer.syn1[:, :dim])
+        if self.model.hs:
+            self.model.syn1 = _gensim_syn1(self.trainer.syn1hs[:, :dim], len(self.model.wv))
         if self.compute_loss:
             self.model.running_training_loss = float(self.trainer.stats[:, STAT_LOSS].sum())
 
@@ -542,6 +613,14 @@ def _call(callbacks: Sequence[Any], name: str, model: Word2Vec) -> None:
         method = getattr(cb, name, None)
         if method is not None:
             method(model)
+
+
+def _gensim_syn1(inner: np.ndarray, n_words: int) -> np.ndarray:
+    """gensim's ``syn1``: one row per word (``n_words x dim``), the inner nodes' vectors in rows
+    ``0..n_words-2`` and the last row unused (a tree over ``n`` words has ``n - 1`` inner nodes)."""
+    syn1 = np.zeros((n_words, inner.shape[1]), dtype=np.float32)
+    syn1[:inner.shape[0]] = inner
+    return syn1
 
 
 def _one_of(a: Any, b: Any, name_a: str, name_b: str) -> Any:

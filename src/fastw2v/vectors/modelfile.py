@@ -3,7 +3,8 @@
 :meth:`fastw2v.KeyedVectors.save` and :meth:`fastw2v.Word2Vec.save` write one file, as gensim users
 expect of ``save()``: a tar archive (pax format, no compression) holding exactly the files of the
 native directory (:mod:`fastw2v.vectors.native`): ``config.json`` first, then ``vocab.tsv``,
-``vectors.npy`` and, for a Word2Vec model, ``syn1neg.npy``. Why tar:
+``vectors.npy`` and, for a Word2Vec model, ``syn1neg.npy`` (and ``syn1hs.npy`` with hierarchical
+softmax). Why tar:
 
 * every member's data starts on a 512-byte boundary and ``.npy`` headers are padded to 64 bytes,
   so each matrix lies aligned in the file and is **memory-mapped in place** (``mmap_mode="r"``)

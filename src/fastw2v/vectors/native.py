@@ -8,7 +8,10 @@ in one file.
   "has_counts", "config": {...} | null, "stats": {...} | null}``, and optionally
   ``"has_output_vectors": true`` and ``"extra": {...}`` (a Word2Vec model's state),
 * ``syn1neg.npy`` -- optional: the output ("negative-sampling") weights, same shape as the
-  vectors, which continued training needs (:meth:`fastw2v.Word2Vec.save`).
+  vectors, which continued training needs (:meth:`fastw2v.Word2Vec.save`),
+* ``syn1hs.npy`` -- optional, declared by ``"has_inner_node_vectors": true``: the output vectors
+  of the Huffman tree's inner nodes of a hierarchical-softmax model, ``(vocab_size - 1, dim)``
+  (:mod:`fastw2v.kernels.huffman` numbers them).
 
 The optional pieces were added without changing the version: a reader that does not know them
 ignores them and loads the vectors, and a directory without them loads as before.
@@ -47,6 +50,8 @@ VOCAB_FILE = "vocab.tsv"
 META_FILE = "config.json"
 #: The output weights of a Word2Vec model (gensim's name for them, ``syn1neg``).
 OUTPUT_FILE = "syn1neg.npy"
+#: The inner-node vectors of hierarchical softmax (the checkpoint's name for them).
+INNER_FILE = "syn1hs.npy"
 
 
 class NativeModel(NamedTuple):
@@ -60,13 +65,15 @@ class NativeModel(NamedTuple):
     meta_path: Path
     output_vectors: Optional[np.ndarray] = None
     extra: Optional[Dict[str, Any]] = None
+    inner_vectors: Optional[np.ndarray] = None
 
 
 def save_native(path: PathLike, vectors: np.ndarray, words: Sequence[str], *,
                 counts: Optional[np.ndarray] = None, config: Optional[Dict[str, Any]] = None,
                 stats: Optional[Dict[str, Any]] = None,
                 output_vectors: Optional[np.ndarray] = None,
-                extra: Optional[Dict[str, Any]] = None, single_file: bool = False) -> None:
+                extra: Optional[Dict[str, Any]] = None, single_file: bool = False,
+                inner_vectors: Optional[np.ndarray] = None) -> None:
     """Write a native model at ``path``: a directory, or one file with ``single_file``.
 
     An existing ``path`` is replaced only if it is a fastw2v model (directory or file) of the same
@@ -78,13 +85,16 @@ def save_native(path: PathLike, vectors: np.ndarray, words: Sequence[str], *,
         The output weights (``syn1neg.npy``), same shape as ``vectors``.
     extra : dict, optional
         JSON-serializable state stored in ``config.json`` under ``"extra"``.
+    inner_vectors : array, optional
+        The inner-node vectors of hierarchical softmax (``syn1hs.npy``),
+        ``(len(words) - 1, dim)``.
 
     Raises
     ------
     ValueError
         A word contains a tab or a line break, or is empty (it cannot be stored in
-        ``vocab.tsv``), a count is negative, ``output_vectors`` has another shape, or ``stats`` /
-        ``extra`` is not JSON-serializable.
+        ``vocab.tsv``), a count is negative, ``output_vectors`` or ``inner_vectors`` has another
+        shape, or ``stats`` / ``extra`` is not JSON-serializable.
     FileExistsError
         ``path`` exists and is not something this call may replace.
     """
@@ -94,6 +104,9 @@ def save_native(path: PathLike, vectors: np.ndarray, words: Sequence[str], *,
     if output_vectors is not None and np.shape(output_vectors) != np.shape(vectors):
         raise ValueError(f"output vectors have shape {np.shape(output_vectors)}, the vectors "
                          f"{np.shape(vectors)}")
+    if inner_vectors is not None and np.shape(inner_vectors) != _inner_shape(vectors):
+        raise ValueError(f"inner-node vectors have shape {np.shape(inner_vectors)}, expected "
+                         f"{_inner_shape(vectors)}")
     if single_file:
         check_replaceable_file(path)
     else:
@@ -109,6 +122,8 @@ def save_native(path: PathLike, vectors: np.ndarray, words: Sequence[str], *,
     }
     if output_vectors is not None:
         meta["has_output_vectors"] = True
+    if inner_vectors is not None:
+        meta["has_inner_node_vectors"] = True
     if extra is not None:
         meta["extra"] = extra
     try:
@@ -119,6 +134,8 @@ def save_native(path: PathLike, vectors: np.ndarray, words: Sequence[str], *,
     arrays = [(VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))]
     if output_vectors is not None:
         arrays.append((OUTPUT_FILE, np.ascontiguousarray(output_vectors, dtype=np.float32)))
+    if inner_vectors is not None:
+        arrays.append((INNER_FILE, np.ascontiguousarray(inner_vectors, dtype=np.float32)))
     if single_file:
         write_model_file(path, [(META_FILE, (meta_text + "\n").encode("utf-8")),
                                 (VOCAB_FILE, format_vocab(list(words), count_list)), *arrays])
@@ -162,7 +179,12 @@ def load_native(path: PathLike, mmap_mode: Optional[str] = None) -> NativeModel:
         if not (path / OUTPUT_FILE).is_file():
             raise ModelFormatError(f"{path}: missing {OUTPUT_FILE}, which {META_FILE} declares")
         output = _read_vectors(path / OUTPUT_FILE, mmap_mode)
-    return _checked(path, meta, words, counts, vectors, output, path / META_FILE)
+    inner = None
+    if meta.get("has_inner_node_vectors"):
+        if not (path / INNER_FILE).is_file():
+            raise ModelFormatError(f"{path}: missing {INNER_FILE}, which {META_FILE} declares")
+        inner = _read_vectors(path / INNER_FILE, mmap_mode)
+    return _checked(path, meta, words, counts, vectors, output, path / META_FILE, inner)
 
 
 def _load_model_file(mf: ModelFile, mmap_mode: Optional[str]) -> NativeModel:
@@ -175,11 +197,15 @@ def _load_model_file(mf: ModelFile, mmap_mode: Optional[str]) -> NativeModel:
     output = None
     if meta.get("has_output_vectors"):
         output = _check_vectors(mf.load_array(OUTPUT_FILE, mmap_mode), f"{path}: {OUTPUT_FILE}")
-    return _checked(path, meta, words, counts, vectors, output, path)
+    inner = None
+    if meta.get("has_inner_node_vectors"):
+        inner = _check_vectors(mf.load_array(INNER_FILE, mmap_mode), f"{path}: {INNER_FILE}")
+    return _checked(path, meta, words, counts, vectors, output, path, inner)
 
 
 def _checked(path: Path, meta: Dict[str, Any], words: List[str], counts, vectors: np.ndarray,
-             output: Optional[np.ndarray], meta_path: Path) -> NativeModel:
+             output: Optional[np.ndarray], meta_path: Path,
+             inner: Optional[np.ndarray] = None) -> NativeModel:
     """The model after the cross-checks between its pieces."""
     if vectors.shape[0] != len(words):
         raise ModelFormatError(f"{path}: {VECTORS_FILE} has {vectors.shape[0]} rows but "
@@ -202,8 +228,17 @@ def _checked(path: Path, meta: Dict[str, Any], words: List[str], counts, vectors
     if output is not None and output.shape != vectors.shape:
         raise ModelFormatError(f"{path}: {OUTPUT_FILE} has shape {output.shape} but "
                                f"{VECTORS_FILE} {vectors.shape}")
+    if inner is not None and inner.shape != _inner_shape(vectors):
+        raise ModelFormatError(f"{path}: {INNER_FILE} has shape {inner.shape} but "
+                               f"{_inner_shape(vectors)} is expected for {VECTORS_FILE} "
+                               f"{vectors.shape} (one row per inner node of the Huffman tree)")
     return NativeModel(vectors, words, None if counts is None else np.array(counts, np.int64),
-                       config, stats, meta_path, output, extra)
+                       config, stats, meta_path, output, extra, inner)
+
+
+def _inner_shape(vectors: np.ndarray) -> tuple:
+    """The shape of the inner-node vectors of a hierarchical-softmax model over ``vectors``."""
+    return (max(np.shape(vectors)[0] - 1, 0), np.shape(vectors)[1])
 
 
 def check_replaceable_file(path: Path) -> None:
