@@ -66,7 +66,7 @@ def cbow_block(weights, tables, params, thread, n, first, stop, alpha):
     ``thread.buf``), the block's bounds and its learning rate. Returns ``(loss, examples)``; an
     example is one center word with its window.
     """
-    buf, state, targets = thread.buf, thread.rng, thread.targets
+    buf, state, targets = thread.buf, thread.rng, thread.targets[0]
     neu1, neu1e = thread.neu1, thread.neu1e
     window, negative = params.window, params.negative
     sig_table, logsig_table = tables.sig, tables.logsig
