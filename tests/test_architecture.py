@@ -224,9 +224,19 @@ def _is_editable(dist) -> bool:
     return bool(text) and json.loads(text).get("dir_info", {}).get("editable", False)
 
 
+def _package_files(root: Path) -> Set[str]:
+    """Every file of the package under ``root``: modules, and the data that is not Python (the
+    py.typed marker, the evaluation sets and their licence notes), without bytecode caches."""
+    return {"fastw2v/" + str(p.relative_to(root)).replace(os.sep, "/")
+            for p in root.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".nbi",
+                                                                               ".nbc")}
+
+
 def test_the_installed_wheel_holds_every_subpackage():
     """CI installs the wheel (not editable): then the tests must import it, and it must hold
-    every subpackage of the source (a packaging mistake would drop one silently)."""
+    every file of the source package (a packaging mistake would drop a subpackage, or the
+    evaluation sets, silently)."""
     dist = _distribution()
     if _is_editable(dist):
         pytest.skip("editable install: the source tree is the package")
@@ -235,11 +245,11 @@ def test_the_installed_wheel_holds_every_subpackage():
     if source.is_dir():
         assert not Path(fastw2v.__file__).resolve().is_relative_to(source.parent), \
             "the tests imported the source tree, not the installed package"
-        expected = {"fastw2v/" + str(p.relative_to(source)).replace(os.sep, "/")
-                    for p in source.rglob("*.py")}
+        expected = _package_files(source)
     else:
-        expected = {"fastw2v/" + str(p.relative_to(PACKAGE_DIR)).replace(os.sep, "/")
-                    for p in PACKAGE_DIR.rglob("*.py")}
+        expected = _package_files(PACKAGE_DIR)
+    assert {"fastw2v/py.typed", "fastw2v/analysis/data/questions-words.txt",
+            "fastw2v/analysis/data/wordsim353.tsv", "fastw2v/analysis/data/NOTICE"} <= expected
     assert expected <= installed, f"missing from the wheel: {sorted(expected - installed)}"
 
 
@@ -259,3 +269,15 @@ def test_round_one_module_paths_still_import():
                for w in caught)
     with pytest.raises(ModuleNotFoundError, match="fastw2v.no_such_module"):
         importlib.import_module("fastw2v.no_such_module")
+
+
+def test_the_facade_lists_its_lazy_names_and_its_types_resolve():
+    """``dir(fastw2v)`` shows what ``fastw2v.<name>`` gives, the package is marked as typed
+    (PEP 561), and ``train``'s annotations resolve (it returns Embeddings)."""
+    import typing
+    assert {"train", "Embeddings", "TrainConfig", "__version__"} <= set(dir(fastw2v))
+    assert (PACKAGE_DIR / "py.typed").is_file()
+    hints = typing.get_type_hints(fastw2v.train)
+    assert hints["return"] is fastw2v.Embeddings
+    from fastw2v.training.api import train_with_config
+    assert typing.get_type_hints(train_with_config)["return"] is fastw2v.Embeddings

@@ -108,11 +108,13 @@ def _make_corpus(d: Path, kind: str) -> Path:
     ("directory", [], ["is a directory", "corpus-directory.txt"]),
     ("empty", [], ["contains no tokens", "empty", "corpus-empty.txt"]),
     ("whitespace", [], ["contains no tokens", "whitespace only", "corpus-whitespace.txt"]),
-    ("rare", [], ["min_count=5", "corpus-rare.txt", "occurs 2 times"]),
-    ("rare-pruned", ["--max-vocab-size", "2"], ["min_count=5", "'a', occurs 3 times",
+    # Hints name the command's options (--min-count), not the Python arguments (min_count).
+    ("rare", [], ["occurs at least 5 times (--min-count)", "corpus-rare.txt", "occurs 2 times"]),
+    ("rare-pruned", ["--max-vocab-size", "2"], ["at least 5 times (--min-count)",
+                                                 "'a', occurs 3 times",
                                                  "max_vocab_size pruning dropped"]),
     ("all-pruned", ["--max-vocab-size", "2"], ["max_vocab_size pruning dropped every word",
-                                                "raise max_vocab_size"]),
+                                                "raise --max-vocab-size"]),
     ("corrupt-gzip", [], ["corrupt or truncated gzip", "corpus.txt.gz"]),
 ])
 @pytest.mark.parametrize("existed", [False, True], ids=["no-old-output", "old-output"])
@@ -161,7 +163,7 @@ def test_binary_junk_trains_and_warns_with_the_count(dirs, capsys):
                                 *BASE, "--min-count", "1", *quiet)
         assert code == 0, err
         assert "Traceback" not in err
-        assert ("using cached token stream" in err) is cached
+        assert ("(from the cache)" in err) is cached
         warnings = [line for line in err.splitlines() if "not valid UTF-8" in line]
         assert len(warnings) == 1, err
         assert f"{n_invalid} distinct word(s) are not valid UTF-8" in warnings[0]
@@ -340,7 +342,7 @@ def test_invalid_parameter(dirs, capsys, no_training, args, needles, existed):
     (["train", "{TINY}", "-o", "{OUT}", "-cbow", "2"], "argument -cbow: expected 0 or 1, got '2'"),
     (["train", "{TINY}", "-o", "{OUT}", "--binary", "--no-binary"],
      "argument --no-binary/--text: not allowed with argument --binary"),
-    ([], "the following arguments are required: COMMAND"),
+    ([], "a command is required"),  # after the list of commands (test_cli)
     (["eval", "{OUT}", "--bogus"], "unrecognized arguments: --bogus"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])

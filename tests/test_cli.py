@@ -50,9 +50,9 @@ def test_train_writes_a_loadable_text_file(tmp_path, capsys):
     emb = fastw2v.Embeddings.load_word2vec_format(out)
     assert emb.dim == 8 and "king" in emb and len(emb) == 37
     assert not out.read_bytes().startswith(b"\x00")
-    assert "vocabulary 37 words" in stdout
-    assert f"wrote {out} (word2vec text)" in stdout
-    assert "fastw2v:" in err  # INFO log lines go to stderr
+    # The result on stdout; the run is summarised once, in the log on stderr.
+    assert stdout == f"wrote {out} (word2vec text: 37 words x 8 dimensions)\n"
+    assert sum("fastw2v: trained 37 vectors in " in line for line in err.splitlines()) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["vec.txt"]  # no temporary files left
 
 
@@ -93,6 +93,7 @@ def test_binary_follows_suffix_unless_overridden(tmp_path, capsys, monkeypatch, 
 
     class Fake:
         stats = {"raw_words_per_sec": 1234.0}
+        dim = 4
 
         def __len__(self):
             return 3
@@ -104,7 +105,8 @@ def test_binary_follows_suffix_unless_overridden(tmp_path, capsys, monkeypatch, 
     code, stdout, err = run(capsys, "train", TINY, "-o", tmp_path / name, *flags)
     assert code == 0, err
     assert seen["binary"] is binary
-    assert "vocabulary 3 words, 1,234 words/s" in stdout
+    assert stdout == f"wrote {tmp_path / name} (word2vec {'binary' if binary else 'text'}: 3 words x 4 " \
+        "dimensions)\n"
 
 
 # ------------------------------------------------------------------------------------------- #
@@ -198,10 +200,35 @@ def test_diverged_training_is_a_clean_error(tmp_path, capsys, monkeypatch):
     from fastw2v.training.trainer import TrainingDiverged
 
     def diverge(*args, **kwargs):
-        raise TrainingDiverged("weights became NaN in epoch 1; lower alpha")
+        raise TrainingDiverged("weights became NaN in epoch 1 ({option} is probably too large)",
+                               option=("alpha", 0.5))
     monkeypatch.setattr(api, "train_with_config", diverge)
     code, _, err = run(capsys, "train", TINY, "-o", tmp_path / "v.bin")
-    assert_clean_error(code, err, "lower alpha")
+    assert_clean_error(code, err, "(--alpha 0.5 is probably too large)")
+
+
+def test_error_hints_use_the_options_of_the_command(tmp_path, capsys):
+    """The library's hint names the Python argument; the command line names its own option."""
+    import numpy as np
+    path = tmp_path / "v.bin"
+    path.write_bytes(b"1 2\nab\xff " + np.ones(2, "<f4").tobytes() + b"\n")
+    code, _, err = run(capsys, "probe", path)
+    assert_clean_error(code, err, "not valid UTF-8", "pass --unicode-errors replace to accept it")
+    assert "unicode_errors=" not in err
+    code, out, err = run(capsys, "probe", path, "--unicode-errors", "replace")
+    assert code == 0, err
+
+
+def test_fastw2v_alone_lists_the_commands_one_line_each(capsys):
+    code, out, err = run(capsys)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    start = lines.index("commands:") + 1
+    listed = lines[start:start + len(cli._subparsers(cli.build_parser()).choices)]
+    names = [line.split()[0] for line in listed]
+    assert names[:3] == ["train", "download", "bench"] and "plot-training" in names
+    assert all(len(line.split(None, 1)) == 2 for line in listed)  # a name, then what it does
+    assert lines[-1] == "fastw2v: error: a command is required"
 
 
 # ------------------------------------------------------------------------------------------- #

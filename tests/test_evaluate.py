@@ -10,6 +10,7 @@ import pytest
 from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.analysis.evaluate import (AnalogyResult, evaluate_analogies, evaluate_word_pairs, pearson,
                               rankdata, read_analogy_file, spearman, standard_eval_files)
+from fastw2v.analysis.evaluate import PACKAGED_DATA
 
 
 # ------------------------------------------------------------------------------------------- #
@@ -390,7 +391,27 @@ def test_standard_eval_files_env(tmp_path, monkeypatch):
     (tmp_path / "eval").mkdir()
     (tmp_path / "eval" / "wordsim353.tsv").write_text("a\tb\t1\n")
     monkeypatch.setenv("FASTW2V_DATA", str(tmp_path))
-    assert standard_eval_files().word_pairs == tmp_path / "eval" / "wordsim353.tsv"
+    files = standard_eval_files()
+    assert files.word_pairs == tmp_path / "eval" / "wordsim353.tsv"
+    # A set the data directory lacks comes from the copies installed with fastw2v.
+    assert files.analogies == PACKAGED_DATA / "questions-words.txt"
+
+
+def test_the_standard_sets_are_installed_with_the_package(tmp_path, monkeypatch):
+    """Without any data directory (a user's machine), the installed copies are found; they are
+    the complete sets, with their licence notes beside them."""
+    monkeypatch.setenv("FASTW2V_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.chdir(tmp_path)
+    files = standard_eval_files()
+    assert files == (PACKAGED_DATA / "questions-words.txt", PACKAGED_DATA / "wordsim353.tsv")
+    sections, questions, invalid = read_analogy_file(files.analogies)
+    assert (len(questions), len(sections), invalid) == (19_544, 14, 0)
+    lines = [ln for ln in files.word_pairs.read_text(encoding="utf-8").splitlines()
+             if ln and not ln.startswith("#")]
+    assert len(lines) == 353
+    notice = (PACKAGED_DATA / "NOTICE").read_text(encoding="utf-8")
+    assert "Apache License, Version 2.0" in notice and "Placing Search in Context" in notice
+    assert (PACKAGED_DATA / "LICENSE-Apache-2.0.txt").is_file()
 
 
 def test_standard_eval_files_relative_to_cwd(tmp_path, monkeypatch):

@@ -116,7 +116,8 @@ def test_binary_reader_decoding_value_by_value_is_caught(monkeypatch, tmp_path):
                  tmp_path)
 
 
-def _iter_blocks_rescanning(path, chunk_bytes=reader.CHUNK_BYTES, *, prefetch=True):
+def _iter_blocks_rescanning(path, chunk_bytes=reader.CHUNK_BYTES, *, prefetch=True,
+                            position=None):
     """reader.iter_blocks before the fix: the unfinished token is one bytes object, extended by
     every piece and searched for whitespace again each time (quadratic)."""
     carry = b""

@@ -9,8 +9,8 @@ import pytest
 
 from fastw2v.vectors.embeddings import Embeddings
 from fastw2v.errors import FastW2VError, ModelFormatError
-from fastw2v.analysis.plots import (INSTALL_HINT, epoch_table, load_training_stats, pca_2d,
-                                    plot_words)
+from fastw2v.analysis.plots import (INSTALL_HINT, TSNE_INSTALL_HINT, epoch_table,
+                                    load_training_stats, pca_2d, plot_words, tsne_perplexity)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -25,8 +25,18 @@ STATS = {
 }
 
 
+#: Statistics as this version writes them: raw words and the evaluation loss per epoch.
+STATS_NOW = {"train_seconds": 1.5, "words": 200, "raw_words": 220, "epochs": [
+    dict(STATS["epochs"][0], raw_words=110, eval_loss=2.7),
+    dict(STATS["epochs"][1], raw_words=110, eval_loss=2.6)]}
+
+
 def needs_matplotlib():
     return pytest.importorskip("matplotlib")
+
+
+def needs_sklearn():
+    return pytest.importorskip("sklearn")  # the plot extra, not a test dependency
 
 
 def emb_with_stats(stats=STATS) -> Embeddings:
@@ -116,10 +126,20 @@ def test_load_training_stats_errors(tmp_path):
 
 
 def test_epoch_table():
-    rows = epoch_table(STATS)
+    rows = epoch_table(STATS)  # statistics of an older version: no raw words, no eval loss
     assert [r["epoch"] for r in rows] == [1, 2]
     assert [r["words_per_sec"] for r in rows] == [100.0, 200.0]
+    assert not any(r["raw_rate"] for r in rows) and all(np.isnan(r["eval_loss"]) for r in rows)
     assert rows[1]["alpha"] == 0.0001 and rows[0]["loss"] == 2.5
+    rows = epoch_table(STATS_NOW)
+    assert [r["words_per_sec"] for r in rows] == [110.0, 220.0]  # raw words/s, as everywhere
+    assert [r["eval_loss"] for r in rows] == [2.7, 2.6] and all(r["raw_rate"] for r in rows)
+
+
+def test_tsne_perplexity_adapts_to_the_number_of_words():
+    assert tsne_perplexity(100) == 30.0 and tsne_perplexity(91) == 30.0
+    assert tsne_perplexity(31) == 10.0 and tsne_perplexity(2) == 1.0
+    assert all(tsne_perplexity(n) < n for n in range(2, 200))
 
 
 # ------------------------------------------------------------------------------------------- #
@@ -187,3 +207,32 @@ def test_plot_training_writes_a_png(tmp_path):
     one = {"epochs": STATS["epochs"][:1]}  # a single epoch draws too
     plot_training(one, tmp_path / "one.png", title="one epoch")
     assert (tmp_path / "one.png").stat().st_size > 1000
+    plot_training(STATS_NOW, tmp_path / "now.png")
+    assert (tmp_path / "now.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_plot_words_with_tsne_is_reproducible(tmp_path):
+    needs_matplotlib()
+    needs_sklearn()
+    from fastw2v.analysis.plots import tsne_2d
+    emb = emb_with_stats()
+    a, perplexity = tsne_2d(emb.unit_vectors, seed=5)
+    b, _ = tsne_2d(emb.unit_vectors, seed=5)
+    assert perplexity == 3.0 and a.shape == (10, 2) and np.array_equal(a, b)
+    out = plot_words(emb, emb.words, tmp_path / "t.png", method="tsne", seed=5)
+    assert out.read_bytes()[:8] == PNG_MAGIC
+    with pytest.raises(ValueError, match=r"perplexity must be a number in \(0, 10\) for 10 words"):
+        plot_words(emb, emb.words, tmp_path / "u.png", method="tsne", perplexity=10)
+    with pytest.raises(ValueError, match="method must be one of pca, tsne, got 'umap'"):
+        plot_words(emb, emb.words, tmp_path / "u.png", method="umap")
+
+
+def test_missing_scikit_learn_gives_a_clear_error(monkeypatch, tmp_path):
+    needs_matplotlib()
+    from fastw2v.analysis import plots
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.manifold", None)
+    with pytest.raises(FastW2VError, match=r"t-SNE needs scikit-learn.*fastw2v\[plot\]"):
+        plots.plot_words(emb_with_stats(), ["king", "queen"], tmp_path / "w.png", method="tsne")
+    assert not (tmp_path / "w.png").exists() and "or use PCA" in TSNE_INSTALL_HINT
+

@@ -172,7 +172,8 @@ def test_both_encoders_match_reference(tmp_path_factory, text, chunk, min_count)
     p.write_bytes(text)
     words = text.split()
     if not words or max(Counter(words).values()) < min_count:
-        reason = f"occurs at least min_count={min_count} times" if words else "contains no tokens"
+        reason = (rf"occurs at least {min_count} times? \(min_count\)" if words
+                  else "contains no tokens")
         with pytest.raises(CorpusError, match=reason):
             prep(p, min_count=min_count, chunk_bytes=chunk)
         return
@@ -255,7 +256,8 @@ def test_no_tokens(tmp_path, data, max_vocab_size):
 def test_no_word_reaches_min_count(tmp_path, max_vocab_size):
     p = tmp_path / "rare.txt"
     p.write_bytes(b"a b c a b a\n")
-    with pytest.raises(CorpusError, match=r"rare\.txt.*min_count=5.*'a', occurs 3 times"):
+    with pytest.raises(CorpusError,
+                       match=r"rare\.txt.* at least 5 times \(min_count\).*'a', occurs 3 times"):
         prepare_corpus(p, min_count=5, max_vocab_size=max_vocab_size)
 
 

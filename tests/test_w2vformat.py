@@ -153,7 +153,8 @@ def test_extra_rows_are_ignored_with_warning(tmp_path, caplog):
 def test_invalid_utf8_word(tmp_path):
     path = tmp_path / "v.bin"
     path.write_bytes(b"1 2\nab\xff " + np.ones(2, "<f4").tobytes() + b"\n")
-    with pytest.raises(ModelFormatError, match=r"row 1 .*UTF-8"):
+    with pytest.raises(ModelFormatError,
+                       match=r"row 1 .*UTF-8.*; pass unicode_errors='replace' to accept it"):
         read_word2vec(path, binary=True)
     words, _ = read_word2vec(path, binary=True, unicode_errors="replace")
     assert words == ["ab\ufffd"]
@@ -372,3 +373,17 @@ def test_round_trip_property(tmp_path_factory, words, dim, binary, data):
     got_words, got = read_word2vec(path)  # auto-detect too
     assert got_words == words
     assert got.tobytes() == vec.tobytes()
+
+
+def test_a_row_that_reads_both_ways_is_settled_by_the_whole_file(tmp_path):
+    """A 1-dimensional binary row can look like text ("0 0" then bytes) and a text row can have
+    the shape of a binary one ("0 0.5" is word, space and four bytes): each file reads back as
+    what was written."""
+    binary = tmp_path / "v.bin"
+    value = np.frombuffer(b"0\n\x0e[", dtype=np.float32).reshape(1, 1)  # bytes that read as text
+    write_word2vec(binary, ["0"], value, binary=True)
+    assert read_word2vec(binary)[1].tobytes() == value.tobytes()
+    text = tmp_path / "v.txt"
+    write_word2vec(text, ["0"], np.array([[0.5]], dtype=np.float32), binary=False)
+    assert text.read_bytes() == b"1 1\n0 0.5\n"
+    assert read_word2vec(text)[1].tolist() == [[0.5]]

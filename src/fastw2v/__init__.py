@@ -13,6 +13,13 @@ _moved.install()  # round 1's flat module paths (fastw2v.datasets, ...) keep wor
 
 __all__ = ["train", "Embeddings", "TrainConfig", "__version__"]
 
+#: The names imported on first use (``__getattr__``), listed by ``dir(fastw2v)`` all the same.
+_LAZY = ("train", "Embeddings", "TrainConfig")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 def __getattr__(name):
     # Imported lazily so that `import fastw2v` (e.g. for the CLI's --help) does not pay for numba.

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 import types
 import warnings
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 #: Old module -> its new module(s); a name is looked up in each in turn (``tokens`` was split).
 MOVED: Dict[str, Tuple[str, ...]] = {
@@ -50,7 +51,8 @@ class _Forward(importlib.abc.Loader):
 class MovedModules(importlib.abc.MetaPathFinder):
     """Finds ``fastw2v.<old name>`` for the names in :data:`MOVED`."""
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(self, fullname, path=None,
+                  target=None) -> Optional[importlib.machinery.ModuleSpec]:
         package, _, name = fullname.rpartition(".")
         if package != "fastw2v" or name not in MOVED:
             return None

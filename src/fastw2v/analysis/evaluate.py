@@ -43,6 +43,9 @@ logger = logging.getLogger("fastw2v")
 
 ANALOGIES_FILE = "questions-words.txt"
 WORD_PAIRS_FILE = "wordsim353.tsv"
+#: Where the copies of the standard sets installed with the package live (``data/NOTICE`` there
+#: gives their sources, licences and citations).
+PACKAGED_DATA = Path(__file__).resolve().parent / "data"
 #: The analogy methods, in the order reports list them.
 ANALOGY_METHODS = ("3cosadd", "3cosmul")
 #: Display names of the analogy methods.
@@ -390,8 +393,9 @@ def evaluate_analogy_methods(emb: Embeddings, path: PathLike,
         for name, (c, s) in sections.items():
             if s:
                 logger.debug("analogies %s %s: %.1f%% (%d/%d)", label, name, 100.0 * c / s, c, s)
-        logger.info("analogies %s: %.2f%% (%d/%d), %d questions skipped (outside the top %d "
-                    "words)", label, 100.0 * result.accuracy, correct, seen, skipped, limit)
+        # The result is returned (and printed by the CLI); the log repeats it only for debugging.
+        logger.debug("analogies %s: %.2f%% (%d/%d), %d questions skipped (outside the top %d "
+                     "words)", label, 100.0 * result.accuracy, correct, seen, skipped, limit)
     return results
 
 
@@ -547,8 +551,8 @@ def evaluate_word_pairs(emb: Embeddings, path: PathLike, restrict_vocab: Optiona
     result = PairsResult(spearman=spearman(gold, model), pearson=pearson(gold, model), n_pairs=n,
                          n_oov=n_oov, oov_ratio=n_oov / (n + n_oov) if n + n_oov else 0.0,
                          invalid=invalid, path=os.fspath(path))
-    logger.info("word pairs %s: Spearman %.4f, Pearson %.4f over %d pairs, %d OOV (%.1f%%)",
-                path, result.spearman, result.pearson, n, n_oov, 100.0 * result.oov_ratio)
+    logger.debug("word pairs %s: Spearman %.4f, Pearson %.4f over %d pairs, %d OOV (%.1f%%)",
+                 path, result.spearman, result.pearson, n, n_oov, 100.0 * result.oov_ratio)
     return result
 
 
@@ -605,18 +609,19 @@ def _candidate_dirs(data_dir: Optional[PathLike]) -> List[Path]:
     if data_dir is not None:
         return [Path(data_dir)]
     found = shared_data_dir()
-    return [found] if found is not None else []
+    return ([found] if found is not None else []) + [PACKAGED_DATA]
 
 
 def standard_eval_files(data_dir: Optional[PathLike] = None) -> EvalFiles:
-    """Find ``eval/questions-words.txt`` and ``eval/wordsim353.tsv``.
+    """Find the standard sets, ``questions-words.txt`` and ``wordsim353.tsv``.
 
     Parameters
     ----------
     data_dir : str or os.PathLike, optional
-        Look only here. By default the shared data directory of
-        :func:`fastw2v.base.paths.data_dir` (``$FASTW2V_DATA`` or ``../shared/data``).
-        In each directory the files may be in ``eval/`` or directly in it.
+        Look only here (in ``eval/`` or directly in it). By default: the shared data directory
+        of :func:`fastw2v.base.paths.data_dir` (``$FASTW2V_DATA``, else ``../shared/data``),
+        where a project may keep its own copies, and then the copies installed with fastw2v
+        (:data:`PACKAGED_DATA`), so the sets are always found.
 
     Returns
     -------

@@ -1,7 +1,9 @@
-"""Pictures: a 2-D PCA scatter of chosen words and a training report (loss and words/s by epoch).
+"""Pictures: a 2-D PCA or t-SNE scatter of chosen words and a training report (the two losses and
+words/s by epoch).
 
-matplotlib is optional (``pip install 'fastw2v[plot]'``); it is imported only when a picture is
-drawn, and a clear :class:`~fastw2v.errors.FastW2VError` says how to install it when it is missing.
+matplotlib (and scikit-learn, for t-SNE) are optional (``pip install 'fastw2v[plot]'``); they are
+imported only when a picture is drawn, and a clear :class:`~fastw2v.errors.FastW2VError` says how
+to install them when they are missing.
 Figures are drawn with matplotlib's object API and the Agg canvas, never through ``pyplot``, so
 drawing changes no global matplotlib state (backend, open figures).
 """
@@ -17,6 +19,7 @@ import numpy as np
 
 from ..base.paths import PathLike
 from ..base.atomic import atomic_write, check_writable_destination
+from ..base.validate import check_choice
 from ..vectors.embeddings import Embeddings
 from .words import resolve_word
 from ..vectors.native import META_FILE
@@ -26,9 +29,24 @@ logger = logging.getLogger("fastw2v")
 
 INSTALL_HINT = ("plotting needs matplotlib, which is not installed; install it with "
                 "pip install 'fastw2v[plot]' (or pip install matplotlib)")
+TSNE_INSTALL_HINT = ("t-SNE needs scikit-learn, which is not installed; install it with "
+                     "pip install 'fastw2v[plot]' (or pip install scikit-learn), or use PCA")
+
+#: Projections :func:`plot_words` can draw.
+METHODS = ("pca", "tsne")
+
+#: t-SNE's usual perplexity (scikit-learn's default), used when there are enough words; with
+#: fewer it must shrink, since each point's neighbourhood (~3 x perplexity points) has to fit in
+#: the data: perplexity = (n - 1) / 3, at least 1.
+TSNE_MAX_PERPLEXITY = 30.0
+
+#: Seed of t-SNE's random state when none is given, so the same words give the same picture.
+TSNE_SEED = 1
 
 __all__ = [
     "pca_2d",
+    "tsne_2d",
+    "tsne_perplexity",
     "plot_words",
     "plot_training",
     "load_training_stats",
@@ -47,6 +65,15 @@ def _matplotlib():
     return Figure, FigureCanvasAgg
 
 
+def _sklearn():
+    """scikit-learn's ``TSNE``, or FastW2VError with the install hint."""
+    try:
+        from sklearn.manifold import TSNE
+    except ImportError:
+        raise FastW2VError(TSNE_INSTALL_HINT) from None
+    return TSNE
+
+
 def _image_format(path: Path) -> str:
     fmt = path.suffix.lower().lstrip(".") or "png"
     if fmt not in ("png", "svg", "pdf", "jpg", "jpeg"):
@@ -63,7 +90,7 @@ def _save(fig, path: PathLike, dpi: int) -> Path:
         raise IsADirectoryError(f"output path is a directory: {path}")
     with atomic_write(path, "wb") as fh:
         fig.savefig(fh, format=fmt, dpi=dpi)
-    logger.info("wrote %s", path)
+    logger.debug("wrote %s", path)
     return path
 
 
@@ -106,13 +133,69 @@ def pca_2d(vectors: Any) -> Tuple[np.ndarray, np.ndarray]:
     return x @ comps.T, explained
 
 
+def tsne_perplexity(n: int) -> float:
+    """The perplexity t-SNE uses for ``n`` points: :data:`TSNE_MAX_PERPLEXITY`, or
+    ``(n - 1) / 3`` (at least 1) when there are too few points for it."""
+    return max(1.0, min(TSNE_MAX_PERPLEXITY, (n - 1) / 3.0))
+
+
+def tsne_2d(vectors: Any, perplexity: Optional[float] = None,
+            seed: int = TSNE_SEED) -> Tuple[np.ndarray, float]:
+    """Embed rows in two dimensions with t-SNE (scikit-learn), reproducibly.
+
+    Parameters
+    ----------
+    vectors : array_like, shape (n, d)
+        At least two rows.
+    perplexity : float, optional
+        Default :func:`tsne_perplexity` of ``n``; must be below ``n``.
+    seed : int
+        The random state: the same rows and seed give the same picture.
+
+    Returns
+    -------
+    coords : numpy.ndarray, shape (n, 2)
+    perplexity : float
+        The perplexity used.
+
+    Raises
+    ------
+    FastW2VError
+        scikit-learn is not installed.
+    ValueError
+        Fewer than two rows, non-finite values, or a perplexity outside (0, n).
+    """
+    x = np.asarray(vectors, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"t-SNE needs a 2-d array of at least two rows, got shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("vectors contain NaN or infinite values")
+    n = x.shape[0]
+    perplexity = tsne_perplexity(n) if perplexity is None else float(perplexity)
+    if not 0 < perplexity < n:
+        raise ValueError(f"perplexity must be a number in (0, {n}) for {n} words, "
+                         f"got {perplexity:g}")
+    TSNE = _sklearn()
+    # PCA initialisation and the automatic learning rate are scikit-learn's defaults from 1.2 on;
+    # they are given explicitly so that older and newer versions draw the same kind of picture.
+    tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", learning_rate="auto",
+                random_state=seed)
+    return np.asarray(tsne.fit_transform(x), dtype=np.float64), perplexity
+
+
 # --------------------------------------------------------------------------------------------- #
 # words
 # --------------------------------------------------------------------------------------------- #
+#: Words up to which the default picture size and font stay as they are; above, both adapt so
+#: that 100 labels stay legible (the picture grows, the labels shrink a little).
+_WORDS_AT_BASE_SIZE = 40
+
+
 def plot_words(emb: Embeddings, words: Sequence[str], path: PathLike, *,
                title: Optional[str] = None, normalize: bool = True, skip_missing: bool = False,
-               figsize: Tuple[float, float] = (8.0, 6.5), dpi: int = 150) -> Path:
-    """Draw a labelled 2-D PCA scatter of the vectors of ``words`` and save it.
+               method: str = "pca", perplexity: Optional[float] = None, seed: int = TSNE_SEED,
+               figsize: Optional[Tuple[float, float]] = None, dpi: int = 150) -> Path:
+    """Draw a labelled 2-D scatter (PCA or t-SNE) of the vectors of ``words`` and save it.
 
     Parameters
     ----------
@@ -127,8 +210,16 @@ def plot_words(emb: Embeddings, words: Sequence[str], path: PathLike, *,
         Use unit vectors (default; cosine geometry) rather than the raw vectors.
     skip_missing : bool
         Leave out words that are not in the vocabulary (with a warning) instead of raising.
+    method : {"pca", "tsne"}
+        ``pca``: the first two principal components (axes with their share of the variance);
+        ``tsne``: t-SNE (scikit-learn), which keeps neighbourhoods and shows clusters, but whose
+        axes, distances between clusters and cluster sizes mean nothing.
+    perplexity : float, optional
+        t-SNE only: default :func:`tsne_perplexity` of the number of words (30 from 91 words).
+    seed : int
+        t-SNE only: its random state (the same words and seed give the same picture).
     figsize, dpi
-        Picture size in inches and resolution.
+        Picture size in inches (default: 8 x 6.5, larger above 40 words) and resolution.
 
     Returns
     -------
@@ -140,11 +231,11 @@ def plot_words(emb: Embeddings, words: Sequence[str], path: PathLike, *,
     KeyError
         A word is not in the vocabulary (unless ``skip_missing``); the message names it.
     ValueError
-        Fewer than two words to draw.
+        Fewer than two words to draw, an unknown ``method`` or a perplexity out of range.
     FastW2VError
-        matplotlib is not installed.
+        matplotlib (or, for t-SNE, scikit-learn) is not installed.
     """
-
+    method = check_choice("method", method, METHODS)
     Figure, FigureCanvasAgg = _matplotlib()
     path = Path(path)
     _image_format(path)
@@ -167,22 +258,36 @@ def plot_words(emb: Embeddings, words: Sequence[str], path: PathLike, *,
                          f"{len(found)}" + (f" ({found[0]})" if found else ""))
     rows = [emb.index[w] for w in found]
     vec = emb.unit_vectors[rows] if normalize else emb.vectors[rows]
-    coords, explained = pca_2d(vec)
+    geometry = "cosine" if normalize else "raw"
+    n = len(found)
+    if figsize is None:
+        grow = max(1.0, (n / _WORDS_AT_BASE_SIZE) ** 0.5)
+        figsize = (min(8.0 * grow, 14.0), min(6.5 * grow, 11.5))
+    fontsize = 9.0 if n <= _WORDS_AT_BASE_SIZE else 8.0
 
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    ax.scatter(coords[:, 0], coords[:, 1], s=28, color="#1f77b4", zorder=3)
-    ax.set_xlabel(f"PC1 ({100 * explained[0]:.1f}% of variance)")
-    ax.set_ylabel(f"PC2 ({100 * explained[1]:.1f}% of variance)")
-    ax.set_title(title if title is not None else
-                 f"PCA of {len(found)} word vectors ({'cosine' if normalize else 'raw'}, "
-                 f"{emb.dim} dimensions)")
+    if method == "pca":
+        coords, explained = pca_2d(vec)
+        ax.set_xlabel(f"PC1 ({100 * explained[0]:.1f}% of variance)")
+        ax.set_ylabel(f"PC2 ({100 * explained[1]:.1f}% of variance)")
+        default_title = f"PCA of {n} word vectors ({geometry}, {emb.dim} dimensions)"
+        ax.axhline(0, color="#bbbbbb", linewidth=0.6, zorder=1)
+        ax.axvline(0, color="#bbbbbb", linewidth=0.6, zorder=1)
+    else:
+        coords, used = tsne_2d(vec, perplexity, seed)
+        ax.set_xlabel("t-SNE 1")
+        ax.set_ylabel("t-SNE 2")
+        ax.tick_params(labelbottom=False, labelleft=False)  # the axes carry no units
+        default_title = (f"t-SNE of {n} word vectors ({geometry}, {emb.dim} dimensions; "
+                         f"perplexity {used:g}, seed {seed})")
+    ax.scatter(coords[:, 0], coords[:, 1], s=28 if n <= _WORDS_AT_BASE_SIZE else 18,
+               color="#1f77b4", zorder=3)
+    ax.set_title(title if title is not None else default_title)
     ax.grid(True, color="#dddddd", linewidth=0.6, zorder=0)
-    ax.axhline(0, color="#bbbbbb", linewidth=0.6, zorder=1)
-    ax.axvline(0, color="#bbbbbb", linewidth=0.6, zorder=1)
     fig.set_layout_engine("constrained")
-    _place_labels(fig, ax, coords, found)
+    _place_labels(fig, ax, coords, found, fontsize=fontsize)
     return _save(fig, path, dpi)
 
 
@@ -192,7 +297,8 @@ _LABEL_SPOTS = (("left", "bottom", 4, 3), ("left", "top", 4, -3), ("right", "bot
                 ("left", "center", 6, 0), ("right", "center", -6, 0))
 
 
-def _place_labels(fig, ax, coords: np.ndarray, labels: Sequence[str]) -> None:
+def _place_labels(fig, ax, coords: np.ndarray, labels: Sequence[str],
+                  fontsize: float = 9.0) -> None:
     """Label each point where its text overlaps neither other labels nor points, inside the axes.
 
     Greedy: each label takes the first free spot of :data:`_LABEL_SPOTS` (else the least
@@ -224,7 +330,7 @@ def _place_labels(fig, ax, coords: np.ndarray, labels: Sequence[str]) -> None:
             best = None
             for ha, va, dx, dy in _LABEL_SPOTS:
                 t = ax.annotate(label, (x[i], y[i]), xytext=(dx, dy), textcoords="offset points",
-                                ha=ha, va=va, fontsize=9, zorder=4)
+                                ha=ha, va=va, fontsize=fontsize, zorder=4)
                 bb = t.get_window_extent(renderer)
                 box = (bb.x0, bb.y0, bb.x1, bb.y1)
                 cost = sum(_overlap(box, b) for b in placed) \
@@ -375,28 +481,56 @@ def _looks_like_word2vec(head: bytes) -> bool:
     return len(first) == 2 and all(p.isdigit() for p in first)
 
 
-def epoch_table(stats: Mapping[str, Any]) -> List[Dict[str, float]]:
-    """Per-epoch rows ``{epoch, loss, words, seconds, words_per_sec, alpha}`` from stats."""
+def epoch_table(stats: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """Per-epoch rows from training statistics.
+
+    Each row: ``epoch``, ``loss`` (training loss), ``eval_loss`` (NaN when not recorded),
+    ``words`` (in-vocabulary words read), ``raw_words`` (every token of the corpus; NaN when not
+    recorded), ``seconds``, ``words_per_sec`` and ``alpha``. ``words_per_sec`` counts raw words,
+    as every throughput fastw2v reports, when the statistics hold them (runs of this version
+    on); for older statistics it counts in-vocabulary words, and ``raw_rate`` is False.
+    """
     rows = []
     for i, e in enumerate(stats["epochs"]):
         seconds = float(e["seconds"])
         words = float(e["words"])
+        raw = e.get("raw_words")
+        raw = float(raw) if _number(raw) and raw > 0 else float("nan")
+        per_sec = (raw if math.isfinite(raw) else words) / seconds if seconds > 0 else float("nan")
         rows.append({
             "epoch": int(e.get("epoch", i + 1)),
             "loss": float(e["loss"]),
+            "eval_loss": float(e["eval_loss"]) if _number(e.get("eval_loss")) else float("nan"),
             "words": words,
+            "raw_words": raw,
             "seconds": seconds,
-            "words_per_sec": words / seconds if seconds > 0 else float("nan"),
-            "alpha": float(e["alpha"]) if isinstance(e.get("alpha"), (int, float)) else
-            float("nan"),
+            "words_per_sec": per_sec,
+            "raw_rate": math.isfinite(raw),
+            "alpha": float(e["alpha"]) if _number(e.get("alpha")) else float("nan"),
         })
     return rows
 
 
+def _number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+#: What the two losses are, as the training report's legend says it.
+TRAINING_LOSS_LABEL = "training loss: measured on the fly, while the weights change"
+EVAL_LOSS_LABEL = "evaluation loss: a fixed probe, scored at each epoch's end"
+
+
 def plot_training(run: Union[PathLike, Embeddings, Mapping[str, Any]], path: PathLike, *,
-                  title: Optional[str] = None, figsize: Tuple[float, float] = (10.0, 4.2),
+                  title: Optional[str] = None, figsize: Tuple[float, float] = (11.0, 4.6),
                   dpi: int = 150) -> Path:
-    """Draw the per-epoch loss and words/s of a training run and save the picture.
+    """Draw the per-epoch losses and words/s of a training run and save the picture.
+
+    The left panel holds both losses, the mean negative-sampling loss per example: the
+    *training loss*, measured while training (each example scored just before its own update,
+    while its neighbours' updates are fresh, so it can rise in the last epochs as the learning
+    rate decays), and the *evaluation loss*, the same objective on a fixed probe scored at the end
+    of each epoch (:mod:`fastw2v.training.evalloss`), which is comparable from epoch to epoch. The
+    right panel shows words/s per epoch (raw words: every token of the corpus).
 
     Parameters
     ----------
@@ -406,6 +540,8 @@ def plot_training(run: Union[PathLike, Embeddings, Mapping[str, Any]], path: Pat
     path : str or os.PathLike
         Output picture (.png, .svg, .pdf, .jpg), written atomically.
     title : str, optional
+    figsize, dpi
+        Picture size in inches and resolution.
 
     Returns
     -------
@@ -418,20 +554,27 @@ def plot_training(run: Union[PathLike, Embeddings, Mapping[str, Any]], path: Pat
     stats, config = load_training_stats(run)
     rows = epoch_table(stats)
     epochs = [r["epoch"] for r in rows]
-    loss = [r["loss"] for r in rows]
     rate = [r["words_per_sec"] for r in rows]
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     fig.set_layout_engine("constrained")
-    ax_loss, ax_rate = fig.subplots(1, 2)
-    ax_loss.plot(epochs, loss, marker="o", color="#d62728")
-    ax_loss.set_title("training loss")
+    ax_loss, ax_rate = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})
+    ax_loss.plot(epochs, [r["loss"] for r in rows], marker="o", color="#d62728",
+                 label=TRAINING_LOSS_LABEL)
+    eval_loss = [r["eval_loss"] for r in rows]
+    if any(math.isfinite(v) for v in eval_loss):
+        ax_loss.plot(epochs, eval_loss, marker="s", linestyle="--", color="#1f77b4",
+                     label=EVAL_LOSS_LABEL)
+    ax_loss.set_title("loss per epoch")
     ax_loss.set_ylabel("mean negative-sampling loss per example")
-    ax_rate.plot(epochs, rate, marker="o", color="#1f77b4")
-    ax_rate.set_title("throughput")
-    ax_rate.set_ylabel("words per second")
+    ax_loss.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=8.5, frameon=False)
+    raw = all(r["raw_rate"] for r in rows)
+    ax_rate.plot(epochs, rate, marker="o", color="#2ca02c")
+    ax_rate.set_title("throughput per epoch")
+    ax_rate.set_ylabel("words per second " + ("(every token of the corpus)" if raw
+                                              else "(in-vocabulary words)"))
     ax_rate.yaxis.set_major_formatter(FuncFormatter(_si))
     finite_rate = [r for r in rate if math.isfinite(r)]
     if finite_rate:

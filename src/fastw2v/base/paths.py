@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
 #: What fastw2v accepts wherever it takes a file or directory name.
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = Union[str, os.PathLike[str]]
 
 #: Characters kept from a file name in a cache entry's name (readability only: the hash of the
 #: key is what makes names unique).

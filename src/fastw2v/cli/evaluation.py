@@ -91,9 +91,12 @@ Word-pair files: 'word1 word2 score' lines, tab- or space-separated, '#' comment
 Spearman and Pearson correlation with the cosine similarities, over the pairs whose words are in
 the vocabulary (the share of out-of-vocabulary pairs is reported).
 
-Without --analogies and --pairs, the standard sets (eval/questions-words.txt and
-eval/wordsim353.tsv) are taken from the data directory ($FASTW2V_DATA, else ../shared/data, or
---data-dir), and the output names the files used."""
+Without --analogies and --pairs, the standard sets are used (questions-words.txt, the Google
+analogies; wordsim353.tsv, WordSim-353): from --data-dir when it is given (only there), else from
+the data directory ($FASTW2V_DATA, else ../shared/data) when it holds them, else the copies
+installed with fastw2v, so this works from any directory. The output names the files used. The
+installed copies keep their own terms (analogies: Apache-2.0, from word2vec; WordSim-353: for
+research use, citing Finkelstein et al., 2002); see fastw2v/analysis/data/NOTICE."""
 
 
 def _add_eval(sub) -> None:
@@ -118,7 +121,8 @@ def _add_eval(sub) -> None:
                    help="match words case-sensitively (default: case-insensitive)")
     p.add_argument("--data-dir", dest="data_dir", metavar="DIR",
                    help="where to look for the standard sets when no file is given (default: "
-                        "$FASTW2V_DATA, else ../shared/data)")
+                        "$FASTW2V_DATA, else ../shared/data, else the copies installed with "
+                        "fastw2v)")
     p.set_defaults(handler=_handler(_eval))
 
 
@@ -130,18 +134,20 @@ def _eval(args: argparse.Namespace) -> int:
     standard_note: List[str] = []
     if not analogy_files and not pair_files:
         found = evaluate.standard_eval_files(args.data_dir)
-        where = args.data_dir or "the data directory ($FASTW2V_DATA or ../shared/data)"
-        if found.analogies is None and found.word_pairs is None:
+        if found.analogies is None and found.word_pairs is None:  # only with --data-dir
             raise FileNotFoundError(
                 f"no evaluation files given and no standard set ({evaluate.ANALOGIES_FILE}, "
-                f"{evaluate.WORD_PAIRS_FILE}) found in {where}; pass --analogies FILE and/or "
-                f"--pairs FILE")
-        standard_note.append("no evaluation files given; using the standard sets found in "
-                             f"{where}:")
+                f"{evaluate.WORD_PAIRS_FILE}) found in {args.data_dir}; pass --analogies FILE "
+                f"and/or --pairs FILE, or leave out --data-dir to use the copies installed "
+                f"with fastw2v")
+        standard_note.append("no evaluation files given; using the standard sets:")
         for label, path, name in (("analogies", found.analogies, evaluate.ANALOGIES_FILE),
                                   ("word pairs", found.word_pairs, evaluate.WORD_PAIRS_FILE)):
-            standard_note.append(f"  {label}: {path}" if path is not None
-                                 else f"  {label}: {name} not found, skipped")
+            installed = path is not None and path.parent == evaluate.PACKAGED_DATA
+            standard_note.append(
+                f"  {label}: {path}{' (installed with fastw2v)' if installed else ''}"
+                if path is not None else f"  {label}: {name} not found in {args.data_dir}, "
+                                         f"skipped")
         if found.analogies is not None:
             analogy_files.append((found.analogies, True))
         if found.word_pairs is not None:
@@ -346,16 +352,29 @@ def _read_word_list(path: Path) -> List[str]:
 # --------------------------------------------------------------------------------------------- #
 def _add_plot(sub) -> None:
     p = sub.add_parser(
-        "plot", allow_abbrev=False, help="2-D PCA scatter of chosen words (needs matplotlib)",
-        usage="fastw2v plot VECTORS --words WORD WORD ... -o OUT [options]",
-        description="Draw a labelled 2-D PCA scatter of the vectors of the given words. Needs "
-                    "matplotlib (pip install 'fastw2v[plot]').")
+        "plot", allow_abbrev=False,
+        help="2-D PCA or t-SNE scatter of chosen words (needs the plot extra)",
+        usage="fastw2v plot VECTORS --words WORD WORD ... -o OUT [--method pca|tsne] [options]",
+        description="Draw a labelled 2-D scatter of the vectors of the given words: PCA (the "
+                    "first two principal components; the axes give their share of the "
+                    "variance) or t-SNE (keeps each word's neighbours together and shows "
+                    "clusters; its axes, the distances between clusters and their sizes mean "
+                    "nothing). Needs matplotlib, and scikit-learn for t-SNE (pip install "
+                    "'fastw2v[plot]').")
     _add_common(p, json_output=False)
     p.add_argument("--words", nargs="+", action="extend", required=True, metavar="WORD",
                    help="the words to draw (at least two; words not in the vocabulary are left "
                         "out with a warning)")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
                    help="picture to write (.png, .svg, .pdf or .jpg)")
+    p.add_argument("--method", choices=("pca", "tsne"), default="pca",
+                   help="projection: pca or tsne (default: pca)")
+    p.add_argument("--perplexity", type=float, metavar="F",
+                   help="t-SNE perplexity, below the number of words (default: 30, or "
+                        "(words - 1) / 3 for fewer than 91 words)")
+    p.add_argument("--seed", type=int_option(0), default=1, metavar="N",
+                   help="t-SNE random seed: the same words and seed give the same picture "
+                        "(default: 1)")
     p.add_argument("--title", help="title of the picture")
     p.add_argument("--raw", dest="normalize", action="store_false",
                    help="use the raw vectors instead of unit vectors")
@@ -364,25 +383,37 @@ def _add_plot(sub) -> None:
 
 def _plot(args: argparse.Namespace) -> int:
     from ..base.atomic import check_writable_destination
-    from ..analysis.plots import _image_format, _matplotlib, plot_words
+    from ..analysis.plots import _image_format, _matplotlib, _sklearn, plot_words
 
     _matplotlib()  # fail now if it is missing, before loading the vectors
+    if args.method == "tsne":
+        _sklearn()
     out = Path(args.output).expanduser()
     _image_format(out)
     check_writable_destination(out)
     emb, _ = _load(args)
     plot_words(emb, args.words, out, title=args.title, normalize=args.normalize,
-               skip_missing=True)
+               skip_missing=True, method=args.method, perplexity=args.perplexity,
+               seed=args.seed)
     print(f"wrote {out}")
     return 0
+
+
+def _fixed(x: float, width: int, digits: int, sep: str = "") -> str:
+    """``x`` right-aligned in ``width`` columns with ``digits`` decimals, "-" when not finite."""
+    return f"{x:>{width}{sep}.{digits}f}" if math.isfinite(x) else f"{'-':>{width}}"
 
 
 def _add_plot_training(sub) -> None:
     p = sub.add_parser(
         "plot-training", allow_abbrev=False,
-        help="draw per-epoch loss and words/s of a training run (needs matplotlib)",
-        description="Draw the per-epoch training loss and throughput (words/s) of a run and "
-                    "print them as a table. RUN is a fastw2v native model directory (its "
+        help="draw per-epoch losses and words/s of a training run (needs matplotlib)",
+        description="Draw the per-epoch training loss, evaluation loss and throughput "
+                    "(words/s) of a run and print them as a table. The training loss is "
+                    "measured on the fly, while the weights change, and can rise in the last "
+                    "epochs as the learning rate decays; the evaluation loss is the same "
+                    "objective on a fixed probe scored at each epoch's end, comparable between "
+                    "epochs. RUN is a fastw2v native model directory (its "
                     "config.json holds the statistics) or a JSON file holding the statistics "
                     "(Embeddings.stats, or a whole config.json). word2vec files store no "
                     "statistics. Needs matplotlib (pip install 'fastw2v[plot]').")
@@ -406,13 +437,18 @@ def _plot_training(args: argparse.Namespace) -> int:
     stats, _ = load_training_stats(args.run)  # fails with a clear message before drawing
     plot_training(args.run, out, title=args.title)
     rows = epoch_table(stats)
-    print(f"{'epoch':>5}  {'loss':>8}  {'words':>12}  {'seconds':>8}  {'words/s':>11}  "
-          f"{'alpha':>8}")
+    raw = all(r["raw_rate"] for r in rows)
+    print(f"{'epoch':>5}  {'training loss':>13}  {'evaluation loss':>15}  {'words':>13}  "
+          f"{'seconds':>8}  {'words/s':>11}  {'alpha':>8}")
     for r in rows:
-        rate = f"{r['words_per_sec']:,.0f}" if math.isfinite(r["words_per_sec"]) else "-"
-        alpha = f"{r['alpha']:.5f}" if math.isfinite(r["alpha"]) else "-"
-        print(f"{r['epoch']:>5}  {r['loss']:>8.4f}  {r['words']:>12,.0f}  {r['seconds']:>8.2f}  "
-              f"{rate:>11}  {alpha:>8}")
+        words = r["raw_words"] if raw else r["words"]
+        print(f"{r['epoch']:>5}  {r['loss']:>13.4f}  {_fixed(r['eval_loss'], 15, 4)}  "
+              f"{words:>13,.0f}  {r['seconds']:>8.2f}  {_fixed(r['words_per_sec'], 11, 0, ',')}  "
+              f"{_fixed(r['alpha'], 8, 5)}")
+    print("training loss: measured on the fly, while the weights change; evaluation loss: the "
+          "same objective on a fixed probe at each epoch's end, comparable from epoch to epoch")
+    if not raw:
+        print("words: in-vocabulary words (these statistics do not record the corpus' raw words)")
     print(f"wrote {out}")
     return 0
 

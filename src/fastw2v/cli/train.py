@@ -4,10 +4,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-import time
 from pathlib import Path
 
 from ..base.atomic import check_writable_destination
+from ..base.text import count
 from ..config import TrainConfig, default_workers
 from ..corpus import datasets
 from ..errors import FastW2VError
@@ -175,7 +175,6 @@ def _train(args: argparse.Namespace) -> int:
         out.name + ".checkpoint")
     if checkpoint.exists() and not (checkpoint / "checkpoint.json").is_file():
         raise FileExistsError(f"checkpoint path exists and is not a checkpoint: {checkpoint}")
-    start = time.perf_counter()
     try:
         emb = train_with_config(corpus, None if args.resume else config,
                                 cache_dir=args.cache_dir,
@@ -183,21 +182,21 @@ def _train(args: argparse.Namespace) -> int:
                                 checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
                                 resume=args.resume)
     except TrainingDiverged as exc:  # caused by the parameters (learning rate), so a usage error
-        raise FastW2VError(str(exc)) from exc
+        raise FastW2VError(exc.template, option=exc.option) from exc
     except TrainingInterrupted as exc:
         print(f"fastw2v: interrupted; checkpoint written to {exc.checkpoint}\n"
               f"fastw2v: resume with: fastw2v train {args.corpus} -o {out} --resume "
               f"{exc.checkpoint}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    seconds = time.perf_counter() - start
     if args.format == "native":
         emb.save(out)
         kind = "native directory"
     else:
         emb.save_word2vec_format(out, binary=binary)
         kind = "word2vec " + ("binary" if binary else "text")
-    print(_summary(emb, seconds))
-    print(f"wrote {out} ({kind})")
+    # The run is summarised once, by the log (train_with_config); this line is the result.
+    print(f"wrote {out} ({kind}: {count(len(emb), 'word')} x "
+          f"{count(emb.dim, 'dimension')})")
     return 0
 
 
@@ -209,13 +208,3 @@ def _check_output(out: Path, fmt: str) -> None:
     if fmt == "native":
         from ..vectors.native import check_replaceable  # the rule Embeddings.save applies
         check_replaceable(out)
-
-
-def _summary(emb, seconds: float) -> str:
-    stats = emb.stats or {}
-    parts = [f"vocabulary {len(emb):,} words"]
-    rate = stats.get("raw_words_per_sec") or stats.get("words_per_sec")
-    if rate:
-        parts.append(f"{rate:,.0f} words/s")
-    parts.append(f"{seconds:.1f} s in all")
-    return "trained: " + ", ".join(parts)

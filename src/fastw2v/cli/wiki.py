@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..base.text import count
 from .options import int_option
 
 _DESCRIPTION = """\
@@ -63,10 +64,6 @@ def _wiki(args: argparse.Namespace) -> int:
     out = Path(args.output).expanduser()
     stats = dump_to_text(args.dump, out, mode=args.mode, min_tokens=args.min_tokens,
                          processes=args.processes, progress=args.progress)
-    rate = stats.dump_bytes / 1e6 / max(stats.seconds, 1e-9)
-    print(f"converted: {stats.articles:,} articles, {stats.tokens:,} tokens from "
-          f"{stats.pages:,} pages (skipped {stats.redirects:,} redirects, "
-          f"{stats.other_namespaces:,} pages of other namespaces, {stats.short:,} short "
-          f"articles), {stats.seconds:.1f} s ({rate:.1f} MB/s of dump)")
-    print(f"wrote {out}")
+    # The conversion is summarised once, by the log (dump_to_text); this line is the result.
+    print(f"wrote {out} ({count(stats.articles, 'article')}, {count(stats.tokens, 'word')})")
     return 0

@@ -23,6 +23,8 @@ import numpy as np
 from ..base import paths
 from ..base.atomic import atomic_write
 from ..base.paths import PathLike, cache_entry_name
+from ..base.progress import SILENT, Progress
+from ..base.text import count, size
 from ..base.validate import check_int
 from ..errors import ModelFormatError
 from . import reader as _corpus
@@ -141,7 +143,7 @@ def _load_cached(cache: Path, key: str, fields: dict, path: Path) -> Optional[Pr
     except (OSError, ValueError, KeyError, TypeError, ModelFormatError) as exc:
         logger.warning("ignoring inconsistent cache entry %s (%s); rebuilding", meta_path, exc)
         return None
-    logger.info("using cached token stream %s", tokens_path)
+    logger.debug("using cached token stream %s", tokens_path)
     return PreparedCorpus(vocab=vocab, tokens=tokens, n_raw_tokens=int(meta["n_raw_tokens"]),
                           n_sentences=int(meta["n_sentences"]), tokens_path=tokens_path,
                           from_cache=True, n_decode_errors=int(meta.get("n_decode_errors", 0)),
@@ -159,7 +161,8 @@ def _unlink_quietly(path: Path) -> None:
 
 def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Optional[int] = None,
                    cache_dir: Optional[PathLike] = None, use_cache: bool = True,
-                   chunk_bytes: int = _corpus.CHUNK_BYTES) -> PreparedCorpus:
+                   chunk_bytes: int = _corpus.CHUNK_BYTES,
+                   progress: Progress = SILENT) -> PreparedCorpus:
     """Count a corpus, build its vocabulary and encode it as a memory-mapped int32 stream.
 
     Parameters
@@ -180,6 +183,9 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
         False: neither read nor write the cache; the stream goes to a temporary file.
     chunk_bytes : int
         Bytes of corpus read per step.
+    progress : fastw2v.base.progress.Progress, optional
+        Where reading and encoding report their progress (bytes read of the file, for a
+        compressed file its compressed bytes; default: nowhere).
 
     Returns
     -------
@@ -205,7 +211,8 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     """
     min_count = check_int("min_count", min_count, 1)
     max_vocab_size = check_int("max_vocab_size", max_vocab_size, 1, allow_none=True)
-    p = _corpus.check_corpus_path(path).resolve()
+    given = _corpus.check_corpus_path(path)  # how messages name it: as the caller gave it
+    p = given.resolve()
     st = p.stat()
 
     cache: Optional[Path] = None
@@ -216,7 +223,8 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
     if cache is not None:
         hit = _load_cached(cache, key, fields, p)
         if hit is not None:
-            _corpus.log_decode_errors(p, hit.n_decode_errors)  # as a fresh read would
+            _corpus.log_decode_errors(given, hit.n_decode_errors)  # as a fresh read would
+            _log_prepared(given, hit, min_count)
             return hit
         # Only the metadata marks an entry complete: removing it is enough to make sure a crash
         # during the rebuild never leaves an entry that looks valid. The data files are replaced
@@ -229,8 +237,11 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
                                     dir=out_dir)
     tmp = Path(tmp_name)
     try:
+        logger.info("reading %s (%s) to count its words and encode it%s", given,
+                    _describe_size(p, st.st_size),
+                    f"; the result is cached in {cache}" if cache is not None else "")
         with os.fdopen(fd, "w+b") as fh:
-            built = build_stream(p, fh, min_count, max_vocab_size, chunk_bytes)
+            built = build_stream(p, fh, min_count, max_vocab_size, chunk_bytes, progress)
             fh.flush()
             if cache is not None:
                 os.fsync(fh.fileno())
@@ -241,7 +252,8 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
             built.vocab.save(vocab_path)
             st_after = p.stat()
             if (st_after.st_size, st_after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
-                logger.warning("%s changed while it was being read; not caching the result", p)
+                logger.warning("%s changed while it was being read; not caching the result",
+                               given)
             else:
                 meta = {"key": fields, "n_tokens": built.n_ids, "n_raw_tokens": built.n_raw_tokens,
                         "n_sentences": built.n_sentences, "vocab_size": len(built.vocab),
@@ -256,12 +268,25 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
         raise
     if cache is None:
         weakref.finalize(tokens, _unlink_quietly, tokens_path)
-    logger.info("prepared %s: %d raw tokens, %d sentences, %d words with count >= %d, "
-                "%d ids in the stream (count %.2f s, encode %.2f s)", p, built.n_raw_tokens,
-                built.n_sentences, len(built.vocab), min_count, built.n_ids,
-                built.seconds_count, built.seconds_encode)
-    return PreparedCorpus(vocab=built.vocab, tokens=tokens, n_raw_tokens=built.n_raw_tokens,
-                          n_sentences=built.n_sentences, tokens_path=tokens_path,
-                          from_cache=False, seconds_count=built.seconds_count,
-                          seconds_encode=built.seconds_encode,
-                          n_decode_errors=built.n_decode_errors, corpus_path=p)
+    prepared = PreparedCorpus(vocab=built.vocab, tokens=tokens, n_raw_tokens=built.n_raw_tokens,
+                              n_sentences=built.n_sentences, tokens_path=tokens_path,
+                              from_cache=False, seconds_count=built.seconds_count,
+                              seconds_encode=built.seconds_encode,
+                              n_decode_errors=built.n_decode_errors, corpus_path=p)
+    _log_prepared(given, prepared, min_count)
+    return prepared
+
+
+def _describe_size(p: Path, n_bytes: int) -> str:
+    kind = _corpus.compression_of(p)
+    return f"{size(n_bytes)}{', ' + kind if kind else ''}"
+
+
+def _log_prepared(given: Path, pc: PreparedCorpus, min_count: int) -> None:
+    """One line: what the corpus holds and the vocabulary built from it."""
+    # One figure: the status lines split the time differently (reading; vocabulary and encoding).
+    how = ("from the cache" if pc.from_cache else
+           f"prepared in {pc.seconds_count + pc.seconds_encode:.1f} s")
+    logger.info("corpus %s: %s in %s; vocabulary: %s occurring at least %s (%s)", given,
+                count(pc.n_raw_tokens, "word"), count(pc.n_sentences, "line"),
+                count(len(pc.vocab), "word"), count(min_count, "time"), how)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ..base.paths import PathLike
+from ..base.progress import SILENT, Progress
 from ..base.validate import check_int
 from ..errors import CorpusError
 
@@ -72,6 +73,11 @@ _MAGIC = (
 )
 _SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bzip2", ".xz": "xz", ".lzma": "xz"}
 _OPENERS = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
+#: Decompressing readers over an already open binary file, whose own position then tells how much
+#: of the compressed file has been consumed.
+_WRAPPERS = {"gzip": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
+             "bzip2": lambda raw: bz2.BZ2File(raw, "rb"),
+             "xz": lambda raw: lzma.LZMAFile(raw, "rb")}
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,6 +140,43 @@ def _is_corrupt_data_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno is None
 
 
+class ReadPosition:
+    """How far a reader has got in its file, for progress displays.
+
+    ``offset`` counts bytes of the file as stored: for a compressed file the compressed bytes
+    consumed, so it ends at ``size`` whatever the compression ratio. It is set by
+    :func:`iter_blocks` as blocks are handed out (not as they are read ahead).
+    """
+
+    __slots__ = ("offset", "size")
+
+    def __init__(self, size: int = 0) -> None:
+        self.offset = 0
+        self.size = size
+
+
+def _read_pieces(p: Path, chunk_bytes: int) -> Iterator[Tuple[bytes, int]]:
+    """``(piece, offset)``: decompressed pieces of at most ``chunk_bytes`` bytes, each with the
+    position in the file as stored after it was read (see :class:`ReadPosition`)."""
+    kind = compression_of(p)
+    try:
+        with open(p, "rb") as raw:
+            fh = raw if kind is None else _WRAPPERS[kind](raw)
+            try:
+                while True:
+                    piece = fh.read(chunk_bytes)
+                    if not piece:
+                        return
+                    yield piece, raw.tell()
+            finally:
+                if fh is not raw:
+                    fh.close()
+    except Exception as exc:
+        if kind is not None and _is_corrupt_data_error(exc):
+            raise CorpusError(f"{p}: corrupt or truncated {kind} data ({exc})") from exc
+        raise
+
+
 def iter_chunks(path: PathLike, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
     """Yield the decompressed content of ``path`` in pieces of at most ``chunk_bytes`` bytes.
 
@@ -146,19 +189,8 @@ def iter_chunks(path: PathLike, chunk_bytes: int = CHUNK_BYTES) -> Iterator[byte
     """
     chunk_bytes = check_int("chunk_bytes", chunk_bytes, 1)
     p = check_corpus_path(path)
-    kind = compression_of(p)
-    opener = open if kind is None else _OPENERS[kind]
-    try:
-        with opener(p, "rb") as fh:
-            while True:
-                piece = fh.read(chunk_bytes)
-                if not piece:
-                    return
-                yield piece
-    except Exception as exc:
-        if kind is not None and _is_corrupt_data_error(exc):
-            raise CorpusError(f"{p}: corrupt or truncated {kind} data ({exc})") from exc
-        raise
+    for piece, _ in _read_pieces(p, chunk_bytes):
+        yield piece
 
 
 def _prefetched(make_iter, depth: int) -> Iterator[bytes]:
@@ -227,7 +259,7 @@ def _last_whitespace(block: bytes) -> int:
 
 
 def iter_blocks(path: PathLike, chunk_bytes: int = CHUNK_BYTES, *,
-                prefetch: bool = True) -> Iterator[bytes]:
+                prefetch: bool = True, position: Optional[ReadPosition] = None) -> Iterator[bytes]:
     """Yield the corpus in blocks that never cut a token in two.
 
     Each block but the last ends with an ASCII whitespace byte; the partial token at the end of a
@@ -243,16 +275,22 @@ def iter_blocks(path: PathLike, chunk_bytes: int = CHUNK_BYTES, *,
         Bytes read per step.
     prefetch : bool
         Read and decompress in a background thread.
+    position : ReadPosition, optional
+        Set to the file's size, and its ``offset`` to where the reading stands each time a block
+        is yielded (for a progress display).
 
     Raises
     ------
     FileNotFoundError, CorpusError
         As :func:`iter_chunks`.
     """
+    chunk_bytes = check_int("chunk_bytes", chunk_bytes, 1)
     p = check_corpus_path(path)
+    where = position if position is not None else ReadPosition()
+    where.size = p.stat().st_size
 
     def make():
-        return iter_chunks(p, chunk_bytes)
+        return _read_pieces(p, chunk_bytes)
 
     source = _prefetched(make, PREFETCH_BLOCKS) if prefetch else make()
     # The unfinished token: pieces with no whitespace are collected and joined once, when its end
@@ -260,7 +298,7 @@ def iter_blocks(path: PathLike, chunk_bytes: int = CHUNK_BYTES, *,
     # the new piece is searched for whitespace.
     carry: List[bytes] = []
     try:
-        for piece in source:
+        for piece, offset in source:
             cut = _last_whitespace(piece)
             if cut == -1:
                 carry.append(piece)
@@ -268,7 +306,9 @@ def iter_blocks(path: PathLike, chunk_bytes: int = CHUNK_BYTES, *,
             head = piece[:cut + 1] if cut + 1 < len(piece) else piece
             block = b"".join(carry + [head]) if carry else head
             carry = [piece[cut + 1:]] if cut + 1 < len(piece) else []
+            where.offset = offset
             yield block
+        where.offset = where.size
         if carry:
             yield b"".join(carry)
     finally:
@@ -438,7 +478,7 @@ def prune_counts(counter: Dict[bytes, int], max_vocab_size: int,
 
 
 def count_words(path: PathLike, *, max_vocab_size: Optional[int] = None,
-                chunk_bytes: int = CHUNK_BYTES) -> CorpusCounts:
+                chunk_bytes: int = CHUNK_BYTES, progress: Progress = SILENT) -> CorpusCounts:
     """Count the words of a corpus in one streaming pass.
 
     Parameters
@@ -451,6 +491,8 @@ def count_words(path: PathLike, *, max_vocab_size: Optional[int] = None,
         so at most ``2 * max_vocab_size`` distinct words are ever held. None: no limit.
     chunk_bytes : int
         Bytes read per step.
+    progress : Progress, optional
+        Where to report the bytes read (default: nowhere).
 
     Returns
     -------
@@ -471,12 +513,15 @@ def count_words(path: PathLike, *, max_vocab_size: Optional[int] = None,
     n_tokens = 0
     n_sentences = 0
     in_line = False
-    with contextlib.closing(iter_blocks(p, chunk_bytes)) as blocks:
+    where = ReadPosition()
+    with progress.stage(f"counting words in {p.name}", p.stat().st_size, "B") as stage, \
+            contextlib.closing(iter_blocks(p, chunk_bytes, position=where)) as blocks:
         for block in blocks:
             ended, in_line = count_line_ends(block, in_line)
             n_sentences += ended
             tokens = block.split()
             n_tokens += len(tokens)
+            stage.update(where.offset, words=n_tokens)
             if max_vocab_size is None:
                 counter.update(tokens)
                 continue

@@ -35,6 +35,8 @@ from typing import BinaryIO, Dict, List, Optional, Tuple
 import numpy as np
 
 from ..base.paths import PathLike
+from ..base.progress import SILENT, Progress
+from ..base.text import count
 from . import reader as _corpus
 from ..errors import CorpusError
 from .vocab import Vocab
@@ -166,7 +168,7 @@ def _encode_block(block: bytes, lookup: Dict[bytes, int], vocab: Vocab,
 
 
 def encode_corpus(path: PathLike, vocab: Vocab, out: BinaryIO, *,
-                  chunk_bytes: int = _corpus.CHUNK_BYTES) -> int:
+                  chunk_bytes: int = _corpus.CHUNK_BYTES, progress: Progress = SILENT) -> int:
     """Encode a corpus with a given vocabulary and write the int32 stream to ``out``.
 
     Parameters
@@ -179,6 +181,8 @@ def encode_corpus(path: PathLike, vocab: Vocab, out: BinaryIO, *,
         Receives the stream (native-endian int32), written block by block.
     chunk_bytes : int
         Bytes of corpus read per step.
+    progress : Progress, optional
+        Where to report the bytes read (default: nowhere).
 
     Returns
     -------
@@ -191,11 +195,14 @@ def encode_corpus(path: PathLike, vocab: Vocab, out: BinaryIO, *,
     replaced_words = any("\ufffd" in w for w in vocab.words)
     compactor = _Compactor()
     n = 0
-    with contextlib.closing(_corpus.iter_blocks(path, chunk_bytes)) as blocks:
+    where = _corpus.ReadPosition()
+    with progress.stage(f"encoding {Path(path).name}", Path(path).stat().st_size, "B") as stage, \
+            contextlib.closing(_corpus.iter_blocks(path, chunk_bytes, position=where)) as blocks:
         for block in blocks:
             ids = compactor.feed(_encode_block(block, lookup, vocab, replaced_words))
             out.write(ids.tobytes())
             n += ids.size
+            stage.update(where.offset)
     tail = compactor.finish()
     out.write(tail.tobytes())
     return n + tail.size
@@ -212,14 +219,18 @@ class _FirstPass:
     n_ids: int             # ids written
 
 
-def _first_pass(path: Path, out: BinaryIO, chunk_bytes: int) -> _FirstPass:
+def _first_pass(path: Path, out: BinaryIO, chunk_bytes: int,
+                progress: Progress = SILENT) -> _FirstPass:
     """Write provisional ids (first-seen order, 0 = newline) of every token to ``out``."""
     next_id = itertools.count(1)
     ids_of: Dict[bytes, int] = defaultdict(next_id.__next__)
     ids_of[_corpus.NEWLINE_TOKEN] = 0
     counts = np.zeros(1 << 16, dtype=np.int64)
     n_ids = 0
-    with contextlib.closing(_corpus.iter_blocks(path, chunk_bytes)) as blocks:
+    n_words = 0
+    where = _corpus.ReadPosition()
+    with progress.stage(f"reading {path.name}", path.stat().st_size, "B") as stage, \
+            contextlib.closing(_corpus.iter_blocks(path, chunk_bytes, position=where)) as blocks:
         for block in blocks:
             tokens, marker = _corpus.split_with_newlines(block)
             restore = None
@@ -244,13 +255,15 @@ def _first_pass(path: Path, out: BinaryIO, chunk_bytes: int) -> _FirstPass:
             counts[:binc.size] += binc
             out.write(ids.tobytes())
             n_ids += ids.size
+            n_words += ids.size - int(binc[0]) if binc.size else 0
+            stage.update(where.offset, words=n_words)
     words = list(ids_of)
     del ids_of
     assert words[0] == _corpus.NEWLINE_TOKEN
     return _FirstPass(words[1:], counts[:len(words)].copy(), n_ids)
 
 
-def _remap_in_place(fh: BinaryIO, n_ids: int, lut: np.ndarray) -> Tuple[int, int]:
+def _remap_in_place(fh: BinaryIO, n_ids: int, lut: np.ndarray, stage=None) -> Tuple[int, int]:
     """Map provisional ids through ``lut`` and compact the file in place.
 
     The output of a piece is never longer than the piece (apart from the one final marker), so
@@ -262,6 +275,8 @@ def _remap_in_place(fh: BinaryIO, n_ids: int, lut: np.ndarray) -> Tuple[int, int
         Ids in the final stream.
     n_sentences : int
         Non-empty lines of the corpus (from the provisional ids, before OOV dropping).
+
+    ``stage`` (a :class:`fastw2v.base.progress.Stage`) is told the ids done.
     """
     compactor = _Compactor()
     lines = _LineCounter(0)
@@ -280,6 +295,8 @@ def _remap_in_place(fh: BinaryIO, n_ids: int, lut: np.ndarray) -> Tuple[int, int
         fh.write(out.tobytes())
         read_pos += n
         write_pos += out.size
+        if stage is not None:
+            stage.update(read_pos)
     tail = compactor.finish()
     fh.seek(write_pos * TOKEN_DTYPE.itemsize)
     fh.write(tail.tobytes())
@@ -309,46 +326,52 @@ def _no_word_error(path: Path, counts: Dict[str, int], min_count: int,
                    prune_threshold: int = 0) -> CorpusError:
     if not counts:
         return CorpusError(f"no word of {path} is left for the vocabulary: max_vocab_size pruning "
-                           f"dropped every word (all were counted {prune_threshold} times or "
-                           f"fewer when pruned); raise max_vocab_size")
+                           f"dropped every word (all were counted {count(prune_threshold, 'time')} "
+                           f"or fewer when pruned); raise {{option}}",
+                           option=("max_vocab_size", None))
     best_word, best = max(counts.items(), key=lambda wc: (wc[1], wc[0]))
-    pruned = (f"; max_vocab_size pruning dropped words counted {prune_threshold} times or fewer"
-              if prune_threshold else "")
-    return CorpusError(f"no word in {path} occurs at least min_count={min_count} times (the most "
-                       f"frequent word, {best_word!r}, occurs {best} times{pruned})")
+    pruned = (f"; max_vocab_size pruning dropped words counted "
+              f"{count(prune_threshold, 'time')} or fewer" if prune_threshold else "")
+    return CorpusError(f"no word in {path} occurs at least {count(min_count, 'time')} "
+                       f"({{option}}): the most frequent word, {best_word!r}, occurs "
+                       f"{count(best, 'time')}{pruned}", option=("min_count", None))
 
 
 def build_stream(path: Path, fh: BinaryIO, min_count: int, max_vocab_size: Optional[int],
-           chunk_bytes: int) -> BuiltStream:
-    """Write the final stream of ``path`` to the open, empty file ``fh``."""
+                 chunk_bytes: int, progress: Progress = SILENT) -> BuiltStream:
+    """Write the final stream of ``path`` to the open, empty file ``fh``; tell ``progress`` how
+    the reading and the encoding go."""
     t0 = time.perf_counter()
     if max_vocab_size is None:
-        first = _first_pass(path, fh, chunk_bytes)
+        first = _first_pass(path, fh, chunk_bytes, progress)
         n_raw = int(first.counts[1:].sum())
         if n_raw == 0:
             raise CorpusError(f"corpus file {path} contains no tokens (it is empty or whitespace "
                               f"only)")
-        strings, n_errors = _corpus.decode_words(first.words)
-        _corpus.log_decode_errors(path, n_errors)
-        counts = _corpus.merge_decoded(strings, first.counts[1:].tolist())
-        vocab = Vocab.from_counts(counts, min_count)
-        if len(vocab) == 0:
-            raise _no_word_error(path, counts, min_count)
-        lut = np.empty(first.counts.size, dtype=TOKEN_DTYPE)
-        lut[0] = SENTENCE_END
-        lut[1:] = np.fromiter(map(vocab.index.get, strings, itertools.repeat(_OOV)),
-                              dtype=TOKEN_DTYPE, count=len(strings))
-        del strings, counts
-        t1 = time.perf_counter()
-        fh.flush()
-        n_ids, n_sentences = _remap_in_place(fh, first.n_ids, lut)
+        # The vocabulary is built within the encoding stage: on a large corpus it takes seconds.
+        with progress.stage("building the vocabulary and encoding", first.n_ids) as stage:
+            strings, n_errors = _corpus.decode_words(first.words)
+            _corpus.log_decode_errors(path, n_errors)
+            counts = _corpus.merge_decoded(strings, first.counts[1:].tolist())
+            vocab = Vocab.from_counts(counts, min_count)
+            if len(vocab) == 0:
+                raise _no_word_error(path, counts, min_count)
+            lut = np.empty(first.counts.size, dtype=TOKEN_DTYPE)
+            lut[0] = SENTENCE_END
+            lut[1:] = np.fromiter(map(vocab.index.get, strings, itertools.repeat(_OOV)),
+                                  dtype=TOKEN_DTYPE, count=len(strings))
+            del strings, counts
+            t1 = time.perf_counter()
+            fh.flush()
+            n_ids, n_sentences = _remap_in_place(fh, first.n_ids, lut, stage)
         t2 = time.perf_counter()
         return BuiltStream(vocab, n_ids, n_raw, n_sentences, n_errors, t1 - t0, t2 - t1)
-    cc = _corpus.count_words(path, max_vocab_size=max_vocab_size, chunk_bytes=chunk_bytes)
+    cc = _corpus.count_words(path, max_vocab_size=max_vocab_size, chunk_bytes=chunk_bytes,
+                             progress=progress)
     vocab = Vocab.from_counts(cc.counts, min_count, max_vocab_size)
     if len(vocab) == 0:
         raise _no_word_error(path, cc.counts, min_count, cc.prune_threshold)
     t1 = time.perf_counter()
-    n_ids = encode_corpus(path, vocab, fh, chunk_bytes=chunk_bytes)
+    n_ids = encode_corpus(path, vocab, fh, chunk_bytes=chunk_bytes, progress=progress)
     t2 = time.perf_counter()
     return BuiltStream(vocab, n_ids, cc.n_tokens, cc.n_sentences, cc.n_decode_errors, t1 - t0, t2 - t1)

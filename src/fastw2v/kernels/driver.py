@@ -68,7 +68,8 @@ def train_shard(weights, tables, params, shared, thread, tokens, start, end):
     thread : ThreadState
         This thread's RNG state, cursor, statistics row and scratch. ``cursor`` is
         ``(pos, n, first)`` where the walk stopped last time; ``pos < 0`` starts at ``start``. It
-        is written on return (``pos == end`` once the shard is done); ``stats`` is added to.
+        is written on return (``pos == end`` once the shard is done); ``stats`` is added to
+        after every block.
     tokens : int32[:] (read only)
         The token stream (ids, ``SENTENCE_END`` = -1 between sentences), as
         :func:`fastw2v.kernels.state.token_stream` returns it.
@@ -85,13 +86,12 @@ def train_shard(weights, tables, params, shared, thread, tokens, start, end):
         pos = cursor[CURSOR_POS]
         n = cursor[CURSOR_FILL]
         first = cursor[CURSOR_FIRST]
-    loss = 0.0
-    examples = 0
-    kept = 0
     while pos < end and shared.stop_flag[0] == 0:
         pos, n_new, sentence_over, words = fill_block(tokens, pos, end, buf, n,
                                                       tables.keep_threshold, state)
-        kept += n_new - n
+        # Statistics are added per block, not at the end of the call, so that the main thread's
+        # progress line shows the loss of the epoch while it runs.
+        stats[STAT_WORDS_KEPT] += n_new - n
         n = n_new
         alpha = publish_progress(shared.progress, thread.slot, words, params.alpha0,
                                  params.min_alpha, params.total_words)
@@ -105,8 +105,8 @@ def train_shard(weights, tables, params, shared, thread, tokens, start, end):
         else:
             block_loss, block_examples = cbow_block(weights, tables, params, thread, n, first,
                                                     stop, alpha)
-        loss += block_loss
-        examples += block_examples
+        stats[STAT_LOSS] += block_loss
+        stats[STAT_EXAMPLES] += block_examples
         if sentence_over:
             n = 0
             first = 0
@@ -115,6 +115,3 @@ def train_shard(weights, tables, params, shared, thread, tokens, start, end):
     cursor[CURSOR_POS] = pos
     cursor[CURSOR_FILL] = n
     cursor[CURSOR_FIRST] = first
-    stats[STAT_WORDS_KEPT] += kept
-    stats[STAT_EXAMPLES] += examples
-    stats[STAT_LOSS] += loss

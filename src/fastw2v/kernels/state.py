@@ -179,8 +179,8 @@ class ThreadState(NamedTuple):
         checkpointed.
     stats : float64[STATS_WIDTH]
         Accumulated statistics (``STAT_WORDS_KEPT``, ``STAT_EXAMPLES``, ``STAT_LOSS`` of
-        :mod:`fastw2v.kernels.blocks`), added to when a kernel call returns; read by the main
-        thread (progress line, epoch statistics) and checkpointed.
+        :mod:`fastw2v.kernels.blocks`), added to after every block; read by the main thread
+        (progress line, epoch statistics) and checkpointed.
     buf : int32[block_buffer_size(window)]
         The block buffer of kept word ids (:mod:`fastw2v.kernels.blocks`); checkpointed, since a
         paused walk resumes with its contents.

@@ -7,7 +7,10 @@ import time
 from typing import Any, Optional, Sequence
 
 from ..base.paths import PathLike
+from ..base.progress import ProgressArg, as_progress
+from ..base.text import count
 from ..config import TrainConfig, default_workers
+from ..vectors.embeddings import Embeddings  # numpy, not numba: the kernels load on first use
 
 logger = logging.getLogger("fastw2v")
 
@@ -17,9 +20,9 @@ def train(corpus: PathLike, *, dim: int = 100, window: int = 5, negative: int = 
           epochs: int = 5, alpha: float = 0.025, min_alpha: float = 0.0001, sg: bool = True,
           ns_exponent: float = 0.75, workers: Optional[int] = None, seed: int = 1,
           shared_negatives: bool = True, cache_dir: Optional[PathLike] = None, use_cache: bool = True,
-          progress: Optional[bool] = None, callbacks: Sequence[Any] = (),
+          progress: ProgressArg = None, callbacks: Sequence[Any] = (),
           checkpoint: Optional[PathLike] = None, checkpoint_every: Optional[float] = None,
-          resume: Optional[PathLike] = None):
+          resume: Optional[PathLike] = None) -> Embeddings:
     """Train word2vec embeddings on a text corpus.
 
     Parameters
@@ -39,12 +42,17 @@ ns_exponent, workers, seed, shared_negatives
         ``max_vocab_size`` are unchanged.
     use_cache : bool
         False: encode into a temporary file that is removed afterwards.
-    progress : bool, optional
-        Draw a progress line on stderr; None (default) draws it only when stderr is a terminal.
+    progress : bool or fastw2v.base.progress.Progress, optional
+        Show progress on stderr while the corpus is read and encoded (bytes read, MB/s, ETA), a
+        dump converted and the vectors trained (share done, words/s, learning rate, loss of the
+        epoch so far, ETA); each step's line stays with its final figures. None (default) shows
+        it only when stderr is a terminal. Log records of the ``fastw2v`` logger erase the line
+        before they are written (use :class:`fastw2v.base.progress.TerminalHandler` to have it
+        redrawn below them at once).
     callbacks : sequence of objects
-        Each may define ``on_epoch_end(epoch, stats)`` (``stats``: words, words_kept, examples,
-        words_per_sec, loss, alpha, seconds, elapsed) and ``on_train_end(stats)`` (the dict that
-        becomes ``Embeddings.stats``).
+        Each may define ``on_epoch_end(epoch, stats)`` (``stats``: words, raw_words, words_kept,
+        examples, words_per_sec, raw_words_per_sec, loss, eval_loss, alpha, seconds, elapsed)
+        and ``on_train_end(stats)`` (the dict that becomes ``Embeddings.stats``).
     checkpoint : str or path, optional
         Directory to write checkpoints to: at the end of every epoch, every ``checkpoint_every``
         minutes, and when Ctrl-C stops training (then
@@ -86,16 +94,15 @@ ns_exponent, workers, seed, shared_negatives
 
 def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
                       cache_dir: Optional[PathLike] = None, use_cache: bool = True,
-                      progress: Optional[bool] = None, callbacks: Sequence[Any] = (),
+                      progress: ProgressArg = None, callbacks: Sequence[Any] = (),
                       checkpoint: Optional[PathLike] = None,
                       checkpoint_every: Optional[float] = None,
-                      resume: Optional[PathLike] = None):
+                      resume: Optional[PathLike] = None) -> Embeddings:
     """:func:`train` with a ready :class:`TrainConfig` (used by the CLI and the benchmarks).
 
     ``config`` may be None when ``resume`` is given (the checkpoint's config is used).
     """
     from .checkpoint import load_checkpoint, save_checkpoint
-    from ..vectors.embeddings import Embeddings
     from ..corpus.cache import prepare_corpus
     from .trainer import Trainer
     from ..wiki.dump import ensure_text_corpus, is_wiki_dump
@@ -110,12 +117,13 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
                     config.epochs)
     if config is None:
         raise ValueError("config is required unless resume is given")
+    shown = as_progress(progress)
     t0 = time.perf_counter()
     if is_wiki_dump(corpus):  # a MediaWiki XML dump: converted to text once, then cached
-        corpus = ensure_text_corpus(corpus, cache_dir=cache_dir)
+        corpus = ensure_text_corpus(corpus, cache_dir=cache_dir, progress=shown)
     prepared = prepare_corpus(corpus, min_count=config.min_count,
                               max_vocab_size=config.max_vocab_size, cache_dir=cache_dir,
-                              use_cache=use_cache)
+                              use_cache=use_cache, progress=shown)
     prepare_seconds = time.perf_counter() - t0
     trainer = Trainer(config, prepared.tokens, prepared.vocab.counts,
                       raw_tokens_per_epoch=prepared.n_raw_tokens)
@@ -129,10 +137,10 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
     def write_checkpoint(tr: Trainer):
         path = save_checkpoint(checkpoint, config=config, vocab=prepared.vocab, syn0=tr.syn0,
                                syn1=tr.syn1, arrays=tr.state_arrays(), meta=tr.state_meta())
-        logger.info("checkpoint written to %s", path)
+        logger.debug("checkpoint written to %s", path)
         return path
 
-    run = trainer.run(progress=progress, callbacks=callbacks,
+    run = trainer.run(progress=shown, callbacks=callbacks,
                       checkpoint=write_checkpoint if checkpoint is not None else None,
                       checkpoint_every=checkpoint_every)
     if checkpoint is not None:  # the run is complete: its checkpoint is no longer needed
@@ -141,7 +149,10 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *,
     stats["prepare_seconds"] = prepare_seconds
     stats["prepare_from_cache"] = bool(prepared.from_cache)
     stats["total_seconds"] = time.perf_counter() - t0
-    logger.info("trained %d vectors in %.1f s (%.0f raw words/s); corpus preparation %.1f s",
-                len(prepared.vocab), run.seconds, stats["raw_words_per_sec"], prepare_seconds)
+    logger.info("trained %s in %.1f s: %s words/s (%s of %s); %.1f s in all, corpus "
+                "preparation included",
+                count(len(prepared.vocab), "vector"), run.seconds,
+                f"{stats['raw_words_per_sec']:,.0f}", count(len(run.epochs), "epoch"),
+                count(prepared.n_raw_tokens, "word"), stats["total_seconds"])
     return Embeddings(trainer.vectors, list(prepared.vocab.words), counts=prepared.vocab.counts,
                       config=config, stats=stats)

@@ -24,10 +24,12 @@ from ..kernels import tables
 from ..kernels.blocks import (PROGRESS_STRIDE, STAT_EXAMPLES, STAT_LOSS, STAT_WORDS_KEPT, STATS_WIDTH,
                               linear_alpha)
 from ..config import TrainConfig
+from ..errors import HintedError
 from ..kernels.driver import model_code, train_shard
 from ..kernels.state import (CURSOR_POS, CURSOR_SIZE, allocate_thread_state, make_params,
                              make_shared, make_tables, make_weights, token_stream)
-from ..base.progress import ProgressLine
+from ..base.progress import ProgressArg, Stage, as_progress
+from ..base.text import count
 
 logger = logging.getLogger("fastw2v")
 
@@ -35,8 +37,9 @@ logger = logging.getLogger("fastw2v")
 POLL_SECONDS = 0.25
 
 
-class TrainingDiverged(RuntimeError):
-    """The weights became NaN or infinite (typically a learning rate far too large)."""
+class TrainingDiverged(HintedError, RuntimeError):
+    """The weights became NaN or infinite (typically a learning rate far too large); ``option``
+    names the learning rate (see :class:`fastw2v.errors.HintedError`)."""
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -59,6 +62,8 @@ class EpochStats:
     seconds: float
     alpha: float          # learning rate at the end of the epoch
     eval_loss: float = float("nan")  # loss on a fixed probe at the epoch's end (fastw2v.training.evalloss)
+    raw_words: int = 0    # tokens of the corpus read, out-of-vocabulary ones included: the words
+                          # of every words/s fastw2v shows (0 when restored from an older run)
 
 
 @dataclass
@@ -69,6 +74,11 @@ class TrainStats:
     seconds: float = 0.0
     words: int = 0
     raw_words: int = 0
+
+    @property
+    def raw_words_per_sec(self) -> float:
+        """Raw words (every token of the corpus, all epochs) per second of training."""
+        return self.raw_words / self.seconds if self.seconds > 0 else 0.0
 
     def as_dict(self) -> dict:
         words_per_sec = self.words / self.seconds if self.seconds > 0 else 0.0
@@ -170,18 +180,20 @@ class Trainer:
             if not np.isfinite(w).all():
                 raise TrainingDiverged(
                     f"training diverged in epoch {self.epoch + 1}: the {name} vectors contain "
-                    f"NaN or infinite values (alpha={self.config.alpha} is probably too large)")
+                    f"NaN or infinite values ({{option}} is probably too large)",
+                    option=("alpha", self.config.alpha))
 
     # -- the run -------------------------------------------------------------------------------
-    def run(self, progress: Optional[bool] = None, callbacks: Sequence[Any] = (),
+    def run(self, progress: ProgressArg = None, callbacks: Sequence[Any] = (),
             checkpoint: Optional[Callable[["Trainer"], Any]] = None,
             checkpoint_every: Optional[float] = None) -> TrainStats:
         """Train the remaining epochs; returns the run's statistics.
 
         Parameters
         ----------
-        progress : bool, optional
-            Progress line on stderr (None: only when stderr is a terminal).
+        progress : bool or Progress, optional
+            Progress line on stderr (None: only when stderr is a terminal), or a
+            :class:`fastw2v.base.progress.Progress`.
         callbacks : sequence
             Objects with optional ``on_epoch_end(epoch, stats)`` and ``on_train_end(stats)``.
         checkpoint : callable, optional
@@ -192,12 +204,14 @@ class Trainer:
         Worker exceptions are re-raised here; on Ctrl-C the workers stop within one block.
         """
         c = self.config
-        line = ProgressLine(enabled=progress,
-                            raw_per_word=self.raw_tokens_per_epoch / max(1, self.words_per_epoch))
         period = checkpoint_every * 60.0 if checkpoint and checkpoint_every else None
-        logger.info("training %s: %d words in vocabulary, %d words per epoch, %d epochs, "
-                    "%d workers", "skip-gram" if c.sg else "CBOW", self.n_words,
-                    self.words_per_epoch, c.epochs, c.workers)
+        logger.info("training %s (%d dimensions, %s): %s of %s, %s of them in the vocabulary",
+                    "skip-gram" if c.sg else "CBOW", c.dim, count(c.workers, "worker"),
+                    count(c.epochs, "epoch"), count(self.raw_tokens_per_epoch, "word"),
+                    f"{self.words_per_epoch:,}")
+        # The line counts raw words (every token of the corpus), like every words/s fastw2v shows.
+        line = as_progress(progress).stage("training", self.raw_tokens_per_epoch * c.epochs,
+                                           "words")
         try:
             with ThreadPoolExecutor(max_workers=c.workers,
                                     thread_name_prefix="fastw2v-worker") as pool:
@@ -209,7 +223,7 @@ class Trainer:
                         deadline = t0 + period if period else None
                         futures = [pool.submit(self._run_shard, t) for t in range(c.workers)]
                         try:
-                            finished = self._wait(futures, line, t0, deadline)
+                            finished = self._wait(futures, line, deadline)
                         finally:
                             spent = time.perf_counter() - t0
                             self.epoch_seconds += spent
@@ -223,14 +237,17 @@ class Trainer:
                     if checkpoint:
                         checkpoint(self)
         except KeyboardInterrupt:
-            line.close()
+            line.abandon()
             if checkpoint is None:
                 raise
             self._check_finite()
             raise TrainingInterrupted(checkpoint(self)) from None
-        finally:
-            line.close()
+        except BaseException:
+            line.abandon()
+            raise
         result = self.summary()
+        self._show(line)
+        line.finish(rate=result.raw_words_per_sec, seconds=result.seconds)
         for cb in callbacks:
             if hasattr(cb, "on_train_end"):
                 cb.on_train_end(result.as_dict())
@@ -258,22 +275,36 @@ class Trainer:
                         words=self.words_done() - int(self.epoch_base[STATS_WIDTH]),
                         words_kept=int(delta[STAT_WORDS_KEPT]), examples=examples,
                         loss=float(delta[STAT_LOSS] / examples) if examples else float("nan"),
-                        seconds=self.epoch_seconds, alpha=self.current_alpha())
+                        seconds=self.epoch_seconds, alpha=self.current_alpha(),
+                        raw_words=self.raw_tokens_per_epoch)
         self._check_finite()
         es.eval_loss = evalloss.probe_loss(self.loss_probe, self.syn0, self.syn1, c.dim, c.sg)
         self.history.append(es)
         self.epoch += 1
         self.in_epoch = False
-        logger.info("epoch %d/%d: %.0f words/s, training loss %.4f, evaluation loss %.4f, "
-                    "alpha %.5f, %.1f s", es.epoch, c.epochs, es.words / max(es.seconds, 1e-9),
-                    es.loss, es.eval_loss, es.alpha, es.seconds)
+        raw_rate = es.raw_words / max(es.seconds, 1e-9)
+        logger.info("epoch %d/%d: %s words/s, training loss %.4f, evaluation loss %.4f, "
+                    "alpha %.5f, %.1f s", es.epoch, c.epochs, f"{raw_rate:,.0f}", es.loss,
+                    es.eval_loss, es.alpha, es.seconds)
         info = dict(vars(es), words_per_sec=es.words / max(es.seconds, 1e-9),
-                    elapsed=self.elapsed)
+                    raw_words_per_sec=raw_rate, elapsed=self.elapsed)
         for cb in callbacks:
             if hasattr(cb, "on_epoch_end"):
                 cb.on_epoch_end(es.epoch, info)
 
-    def _wait(self, futures, line: ProgressLine, t0: float, deadline: Optional[float]) -> bool:
+    def _show(self, line: Stage) -> None:
+        """Tell the progress line where the run stands: raw words done, epoch, rate, loss of the
+        current epoch so far."""
+        c = self.config
+        done = self.words_done()
+        raw = done * self.raw_tokens_per_epoch / max(1, self.words_per_epoch)
+        delta = self.stats.sum(axis=0) - self.epoch_base[:STATS_WIDTH]
+        loss = delta[STAT_LOSS] / delta[STAT_EXAMPLES] if delta[STAT_EXAMPLES] else None
+        line.update(raw, epoch=f"{min(self.epoch + 1, c.epochs)}/{c.epochs}",
+                    alpha=f"{self.current_alpha():.5f}",
+                    loss="-" if loss is None else f"{loss:.4f}")
+
+    def _wait(self, futures, line: Stage, deadline: Optional[float]) -> bool:
         """Wait for the workers. True when they finished their shards; False when they were
         paused at ``deadline`` (for a checkpoint). A worker error or Ctrl-C stops all of them
         first and is then re-raised."""
@@ -284,10 +315,7 @@ class Trainer:
                 done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_EXCEPTION)
                 if any(f.exception() is not None for f in done):
                     break
-                st = self.stats.sum(axis=0)
-                loss = st[STAT_LOSS] / st[STAT_EXAMPLES] if st[STAT_EXAMPLES] else 0.0
-                line.update(self.words_done(), self.total_words,
-                            self.elapsed + time.perf_counter() - t0, self.current_alpha(), loss)
+                self._show(line)
                 if deadline is not None and pending and time.perf_counter() >= deadline:
                     self.shared.stop_flag[0] = 1
                     paused = True

@@ -328,8 +328,8 @@ class Embeddings:
                       stats=model.stats)
         except (TypeError, ValueError) as exc:
             raise ModelFormatError(f"{path}: inconsistent model: {exc}") from None
-        logger.info("loaded %d x %d embeddings from %s%s", len(emb), emb.dim, path,
-                    f" (mmap_mode={mmap_mode!r})" if mmap_mode else "")
+        logger.debug("loaded %d x %d embeddings from %s%s", len(emb), emb.dim, path,
+                     f" (mmap_mode={mmap_mode!r})" if mmap_mode else "")
         return emb
 
     # ----------------------------------------------------------------------------------------- #

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 from . import word2vec as w2vformat
 from ..base.paths import PathLike
 from .embeddings import Embeddings
 
 
-def load_vectors(path: PathLike, limit: Optional[int] = None, unicode_errors: str = "strict"):
+def load_vectors(path: PathLike, limit: Optional[int] = None,
+                 unicode_errors: str = "strict") -> Tuple[Embeddings, str]:
     """Load VECTORS: a native directory (memory-mapped) or a word2vec text/binary file.
 
     Returns

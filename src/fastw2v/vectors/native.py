@@ -85,7 +85,7 @@ def save_native(path: PathLike, vectors: np.ndarray, words: Sequence[str], *,
                          None if counts is None else np.asarray(counts).tolist())
         with open(tmp / META_FILE, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(meta_text + "\n")
-    logger.info("saved %d x %d embeddings to %s", len(words), vectors.shape[1], path)
+    logger.debug("saved %d x %d embeddings to %s", len(words), vectors.shape[1], path)
 
 
 def load_native(path: PathLike, mmap_mode: Optional[str] = None) -> NativeModel:

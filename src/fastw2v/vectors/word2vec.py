@@ -133,8 +133,8 @@ def write_word2vec(path: PathLike, words: Sequence[str], vectors: np.ndarray, *,
                 lines = [f"{w} {row_fmt % tuple(row)}\n"
                          for w, row in zip(words[start:stop], block.tolist())]
                 fh.write("".join(lines).encode("utf-8"))
-    logger.info("wrote %d x %d vectors to %s (%s word2vec format)", n, dim, path,
-                "binary" if binary else "text")
+    logger.debug("wrote %d x %d vectors to %s (%s word2vec format)", n, dim, path,
+                 "binary" if binary else "text")
 
 
 # --------------------------------------------------------------------------------------------- #
@@ -246,11 +246,14 @@ def is_binary_word2vec(path: PathLike) -> bool:
 
 def _is_exactly_binary(fh, n: int, dim: int, start: int) -> bool:
     """True when the file from ``start`` is exactly ``n`` binary rows (word, space, 4*dim bytes,
-    an optional newline) and nothing else."""
+    an optional newline) and nothing else, and is not also exactly ``n`` text rows: a file that
+    reads cleanly both ways is text, the format that is meant to be read by eye."""
     fh.seek(start)
     data = fh.read(_MAX_AMBIGUOUS_BYTES + 1)
     if len(data) > _MAX_AMBIGUOUS_BYTES:
         return False  # too large to walk here: read as text; pass binary=True to override
+    if _fits_text(data, n, dim):
+        return False
     pos = 0
     for _ in range(n):
         while data[pos:pos + 1] == b"\n":
@@ -262,6 +265,19 @@ def _is_exactly_binary(fh, n: int, dim: int, start: int) -> bool:
         if pos > len(data):
             return False
     return data[pos:].strip(b"\n") == b""
+
+
+def _fits_text(data: bytes, n: int, dim: int) -> bool:
+    """True when ``data`` is exactly ``n`` text rows of a word and ``dim`` numbers."""
+    lines = data.split(b"\n")
+    rows = [line for line in lines if line.strip()]
+    if len(rows) != n:
+        return False
+    for line in rows:
+        parts = line.split()
+        if len(parts) != dim + 1 or not all(_is_number(p) for p in parts[1:]):
+            return False
+    return True
 
 
 def read_word2vec(path: PathLike, *, binary: Optional[bool] = None, limit: Optional[int] = None,
@@ -311,8 +327,8 @@ def read_word2vec(path: PathLike, *, binary: Optional[bool] = None, limit: Optio
     else:
         words, vectors = _read_text(path, limit, unicode_errors)
     words, vectors = _drop_duplicates(path, words, vectors)
-    logger.info("read %d x %d vectors from %s (%s word2vec format)", vectors.shape[0],
-                vectors.shape[1], path, "binary" if binary else "text")
+    logger.debug("read %d x %d vectors from %s (%s word2vec format)", vectors.shape[0],
+                 vectors.shape[1], path, "binary" if binary else "text")
     return words, vectors
 
 
@@ -336,8 +352,8 @@ def _decode_word(path, raw: bytes, row: int, where: str, errors: str) -> str:
         return raw.decode("utf-8", errors=errors)
     except UnicodeDecodeError as exc:
         raise ModelFormatError(f"{path}: row {row} ({where}): word {raw[:60]!r} is not valid "
-                               f"UTF-8 ({exc.reason}); pass unicode_errors='replace' to accept "
-                               f"it") from None
+                               f"UTF-8 ({exc.reason}); pass {{option}} to accept it",
+                               option=("unicode_errors", "replace")) from None
 
 
 def _read_binary(path, limit, unicode_errors):

@@ -52,6 +52,8 @@ from typing import Dict, Iterator, List, Optional
 from ..base.atomic import atomic_write, check_writable_destination
 from ..base.paths import PathLike, available_cores, cache_entry_name
 from ..base.paths import cache_dir as cache_dir_of
+from ..base.progress import ProgressArg
+from ..base.text import count, size
 from ..base.validate import check_choice, check_int
 from ..corpus import reader as _corpus
 from ..errors import CorpusError
@@ -190,7 +192,7 @@ def _check_args(mode: str, min_tokens: int, processes: Optional[int]) -> int:
 
 
 def iter_articles(dump: PathLike, *, mode: str = "text8", min_tokens: int = 0,
-                  processes: Optional[int] = None, progress: Optional[bool] = None,
+                  processes: Optional[int] = None, progress: ProgressArg = None,
                   stats: Optional[DumpStats] = None) -> Iterator[str]:
     """Yield the articles of a MediaWiki dump as normalised text lines, in dump order.
 
@@ -210,7 +212,7 @@ def iter_articles(dump: PathLike, *, mode: str = "text8", min_tokens: int = 0,
 
 def dump_to_text(dump: PathLike, out: PathLike, *, mode: str = "text8", min_tokens: int = 0,
                  processes: Optional[int] = None,
-                 progress: Optional[bool] = None) -> DumpStats:
+                 progress: ProgressArg = None) -> DumpStats:
     """Convert a MediaWiki XML dump into a plain-text corpus, one article per line.
 
     Parameters
@@ -231,8 +233,10 @@ def dump_to_text(dump: PathLike, out: PathLike, *, mode: str = "text8", min_toke
     processes : int, optional
         Worker processes for decompression and cleaning; None uses every available core. 1 runs
         everything in this process. The output is the same for any number.
-    progress : bool, optional
-        Show a progress line on stderr (compressed bytes read, articles/s, ETA); None shows it
+    progress : bool or fastw2v.base.progress.Progress, optional
+        Show a progress line on stderr (share of the dump read, MB/s of it, articles, ETA; the
+        line stays with the final figures); off a terminal, log the status every
+        ``PROGRESS_LOG_SECONDS`` seconds instead. None shows the line
         only when stderr is a terminal.
 
     Returns
@@ -258,27 +262,28 @@ def dump_to_text(dump: PathLike, out: PathLike, *, mode: str = "text8", min_toke
     job = _job_for(path, mode, min_tokens)
     stats = DumpStats()
     start = time.perf_counter()
-    logger.info("converting %s to text (%s mode, %d process%s)", path, mode, n_proc,
-                "" if n_proc == 1 else "es")
+    logger.info("converting %s (%s) to text: %s mode, %s", path, size(path.stat().st_size),
+                mode, count(n_proc, "process", "processes"))
     with atomic_write(out, "wb") as fh:
         for block in _iter_lines(path, job, n_proc, progress, stats):
             fh.write(block)
     stats.seconds = time.perf_counter() - start
     if stats.articles == 0:
-        logger.warning("%s: no article written (%d pages read)", path, stats.pages)
-    logger.info("wrote %s: %d articles, %d tokens from %d pages (skipped: %d redirects, %d "
-                "other namespaces, %d short) in %.1f s (%.1f MB/s of dump, %.0f articles/s)",
-                out, stats.articles, stats.tokens, stats.pages, stats.redirects,
-                stats.other_namespaces, stats.short, stats.seconds,
+        logger.warning("%s: no article written (%s read)", path, count(stats.pages, "page"))
+    logger.info("converted %s: %s, %s from %s (skipped: %s, %s of other namespaces, %s) in "
+                "%.1f s (%.1f MB/s of dump, %s articles/s)", path, count(stats.articles, "article"),
+                count(stats.tokens, "word"), count(stats.pages, "page"),
+                count(stats.redirects, "redirect"), count(stats.other_namespaces, "page"),
+                count(stats.short, "short article"), stats.seconds,
                 stats.dump_bytes / 1e6 / max(stats.seconds, 1e-9),
-                stats.articles / max(stats.seconds, 1e-9))
+                f"{stats.articles / max(stats.seconds, 1e-9):,.0f}")
     return stats
 
 
 def ensure_text_corpus(path: PathLike, cache_dir: Optional[PathLike] = None,
                        mode: str = "text8", *, min_tokens: int = 0,
                        processes: Optional[int] = None,
-                       progress: Optional[bool] = None) -> Path:
+                       progress: ProgressArg = None) -> Path:
     """The plain-text corpus of a dump, converted once and cached.
 
     Parameters
@@ -300,17 +305,18 @@ def ensure_text_corpus(path: PathLike, cache_dir: Optional[PathLike] = None,
         an interrupted conversion is never mistaken for a finished one.
     """
     _check_args(mode, min_tokens, processes)
-    p = _corpus.check_corpus_path(path).resolve()
+    given = _corpus.check_corpus_path(path)  # how messages name it: as the caller gave it
+    p = given.resolve()
     st = p.stat()
     key = {"dump": str(p), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "mode": mode,
            "min_tokens": min_tokens, "version": WIKI_TEXT_VERSION}
     d = cache_dir_of(cache_dir).absolute() / "wiki"
     out = d / f"{cache_entry_name(p, key)}.{mode}.txt"
     if out.is_file():
-        logger.info("using the cached text of %s: %s", p, out)
+        logger.info("using the cached text of %s: %s", given, out)
         return out
     d.mkdir(parents=True, exist_ok=True)
-    stats = dump_to_text(p, out, mode=mode, min_tokens=min_tokens, processes=processes,
+    stats = dump_to_text(given, out, mode=mode, min_tokens=min_tokens, processes=processes,
                          progress=progress)
     with atomic_write(out.with_suffix(".json"), "w", encoding="utf-8") as fh:
         json.dump({"key": key, "stats": stats.as_dict()}, fh, indent=1)

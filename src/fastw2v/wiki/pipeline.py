@@ -13,14 +13,13 @@ import logging
 import multiprocessing
 import sys
 import threading
-import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Tuple
 
-from ..base.progress import StatusLine, _fmt_duration
+from ..base.progress import ProgressArg, as_progress
 from ..corpus import reader as _corpus
 from ..errors import CorpusError
 from .bz2blocks import (_bz2_tasks, _check_bz2_tail, _corrupt_block, _decompress_task,
@@ -72,41 +71,6 @@ def _run_task(job: _Job, task: _Task) -> _Piece:
     stats.xml_bytes = len(data)
     return _Piece(index=task.index, end_offset=task.end_offset, has_page=has_page, head=head,
                   lines=lines, tail=tail, stats=stats, run_sizes=run_sizes, where=task.where)
-
-
-class _Progress:
-    """The live progress line of a dump conversion (stderr, only when it is a terminal), and a
-    log line every :data:`PROGRESS_LOG_SECONDS` otherwise."""
-
-    def __init__(self, path: Path, total: int, enabled: Optional[bool], interval: float = 0.5):
-        self.line = StatusLine(enabled, interval=interval, wait_first=True)
-        self.enabled = self.line.enabled
-        self.path = path
-        self.total = max(1, total)
-        self.start = time.monotonic()
-        self._last_log = self.start
-
-    def text(self, done: int, articles: int) -> str:
-        elapsed = time.monotonic() - self.start
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - done) / rate if rate > 0 else 0.0
-        per_s = articles / elapsed if elapsed > 0 else 0.0
-        return (f"fastw2v wiki: {100 * done / self.total:5.1f}% of {self.total / 1e6:,.1f} MB "
-                f"read ({rate / 1e6:.1f} MB/s) | {articles:,} articles ({per_s:,.0f}/s) | "
-                f"elapsed {_fmt_duration(elapsed)} | ETA {_fmt_duration(eta)}")
-
-    def update(self, done: int, articles: int, force: bool = False) -> None:
-        if self.enabled:
-            if self.line.due(force):
-                self.line.draw(self.text(done, articles))
-        else:
-            now = time.monotonic()
-            if now - self._last_log >= PROGRESS_LOG_SECONDS:
-                self._last_log = now
-                logger.info("%s", self.text(done, articles))
-
-    def close(self) -> None:
-        self.line.close()
 
 
 def _pool_context():
@@ -191,7 +155,7 @@ class _Deferred:
         return True
 
 
-def _iter_lines(path: Path, job: _Job, processes: int, progress: Optional[bool],
+def _iter_lines(path: Path, job: _Job, processes: int, progress: ProgressArg,
                 stats: DumpStats) -> Iterator[bytes]:
     """The corpus lines of the dump, in dump order, as byte blocks of whole lines.
 
@@ -202,7 +166,9 @@ def _iter_lines(path: Path, job: _Job, processes: int, progress: Optional[bool],
     kind = _corpus.compression_of(path)
     size = path.stat().st_size
     stats.dump_bytes = size
-    bar = _Progress(path, size, progress)
+    # The share of the dump read, in compressed bytes (the decompressed size is not known).
+    bar = as_progress(progress).stage(f"converting {path.name}", size, "B",
+                                      log_every=PROGRESS_LOG_SECONDS)
     executor = None
     if processes > 1:
         executor = ProcessPoolExecutor(max_workers=processes, mp_context=_pool_context())
@@ -244,15 +210,16 @@ def _iter_lines(path: Path, job: _Job, processes: int, progress: Optional[bool],
                 carry = piece.tail
             out.append(piece.lines)
             yield from ready(block=False)
-            bar.update(piece.end_offset, stats.articles)
+            bar.update(piece.end_offset, articles=stats.articles)
         yield from ready(block=True)
-        bar.update(size, stats.articles, force=True)
+        bar.update(size, articles=stats.articles)
         if b"<page>" in carry:
             raise CorpusError(f"{path}: truncated dump: it ends inside the <page> element "
                               f"titled {_page_title(carry)!r}")
         if not (saw_end or b"</mediawiki>" in carry):
             logger.warning("%s: no closing </mediawiki> tag; the dump may be truncated", path)
+        bar.finish()
     finally:
-        bar.close()
+        bar.abandon()  # after an error (or a consumer that stopped early); no-op after finish
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
