@@ -36,11 +36,9 @@ import numpy as np
 
 from .options import inline_kernel
 from .blocks import draw_targets, window_bounds
-from .prefetch import prefetch
+from .prefetch import prefetch_rows
 from .sgd import sigmoid_and_logs
 
-#: Floats in one 64-byte cache line: the step of the prefetches over a row.
-LINE_FLOATS = 16
 
 
 @inline_kernel
@@ -190,10 +188,7 @@ def _prepare(weights, buf, i, n, window, negative, state, ns_threshold, ns_alias
     if m == 0:
         return 0, 0
     n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
-    width = weights.syn1.shape[1]
-    for j in range(n_targets):
-        for d in range(0, width, LINE_FLOATS):
-            prefetch(weights.syn1, targets[j], d)
+    prefetch_rows(weights.syn1, targets, n_targets)
     return m, n_targets
 
 

@@ -9,6 +9,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from .options import inline_kernel
+
 #: ``llvm.prefetch`` arguments: a read, kept in all cache levels (locality 3), data cache (1).
 _READ, _LOCALITY, _DATA_CACHE = 0, 3, 1
 
@@ -34,3 +36,16 @@ def prefetch(typingctx, arr, row, col):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+#: Floats in one 64-byte cache line: the step of the prefetches over a row.
+LINE_FLOATS = 16
+
+
+@inline_kernel
+def prefetch_rows(matrix, rows, n):
+    """Prefetch every cache line of ``matrix[rows[k]]`` for ``k < n``."""
+    width = matrix.shape[1]
+    for k in range(n):
+        for d in range(0, width, LINE_FLOATS):
+            prefetch(matrix, rows[k], d)
