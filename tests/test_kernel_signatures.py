@@ -99,9 +99,9 @@ def test_thread_state_sizes_and_alignment():
     from fastw2v.kernels.rng import thread_states
     assert th.slot == 2 and th.rng[0] == thread_states(9, 3)[2, 0]
     assert th.cursor[0] == -1
-    assert th.buf.shape == (block_buffer_size(4),) and th.targets.shape == (7,)
+    assert th.buf.shape == (block_buffer_size(4),) and th.targets.shape == (2, 7)
     assert th.neu1.shape == th.neu1e.shape == (32,)
-    assert th.contexts.shape == (8,) and th.grad.shape == (8 * 7,) and th.grad_in.shape == (8, 32)
+    assert th.contexts.shape == (2, 8) and th.grad.shape == (8 * 7,) and th.grad_in.shape == (8, 32)
     for name, a in th._asdict().items():
         if isinstance(a, np.ndarray):
             assert a.ctypes.data % 64 == 0 and a.flags.c_contiguous, name

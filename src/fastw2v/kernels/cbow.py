@@ -18,6 +18,7 @@ import numpy as np
 
 from .options import inline_kernel
 from .blocks import draw_targets, window_bounds
+from .prefetch import prefetch_rows
 from .sgd import ns_update
 
 
@@ -59,6 +60,18 @@ def cbow_update(weights, context_ids, lo, hi, skip, targets, n_targets, alpha,
 
 
 @inline_kernel
+def _prepare(weights, buf, i, n, window, negative, state, ns_threshold, ns_alias, targets):
+    """Draw center ``i``'s window and (when it has a context) its targets, prefetching their
+    output rows; returns ``(lo, hi, n_targets)``, ``n_targets == 0`` for a one-word sentence."""
+    lo, hi = window_bounds(state, i, n, window)
+    if hi - lo <= 1:
+        return lo, hi, 0  # a one-word sentence has no context
+    n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
+    prefetch_rows(weights.syn1, targets, n_targets)
+    return lo, hi, n_targets
+
+
+@inline_kernel
 def cbow_block(weights, tables, params, thread, n, first, stop, alpha):
     """Train the centers ``buf[first:stop]`` of a block (contexts from ``buf[:n]``).
 
@@ -66,19 +79,30 @@ def cbow_block(weights, tables, params, thread, n, first, stop, alpha):
     ``thread.buf``), the block's bounds and its learning rate. Returns ``(loss, examples)``; an
     example is one center word with its window.
     """
-    buf, state, targets = thread.buf, thread.rng, thread.targets
+    buf, state, targets2 = thread.buf, thread.rng, thread.targets
     neu1, neu1e = thread.neu1, thread.neu1e
     window, negative = params.window, params.negative
     sig_table, logsig_table = tables.sig, tables.logsig
     ns_threshold, ns_alias = tables.ns_threshold, tables.ns_alias
     loss = 0.0
     examples = 0
+    if first >= stop:
+        return loss, examples
+    # The next center's window and targets are drawn (in the order of one center at a time) and
+    # its output rows prefetched before the current center trains: two rows of targets alternate.
+    cur = 0
+    lo, hi, n_targets = _prepare(weights, buf, first, n, window, negative, state, ns_threshold,
+                                 ns_alias, targets2[cur])
     for i in range(first, stop):
-        lo, hi = window_bounds(state, i, n, window)
-        if hi - lo <= 1:
-            continue  # a one-word sentence has no context
-        n_targets = draw_targets(targets, buf[i], negative, state, ns_threshold, ns_alias)
-        loss += cbow_update(weights, buf, lo, hi, i, targets, n_targets, alpha,
-                            sig_table, logsig_table, neu1, neu1e)
-        examples += 1
+        nxt = 1 - cur
+        lo_next, hi_next, t_next = 0, 0, 0
+        if i + 1 < stop:
+            lo_next, hi_next, t_next = _prepare(weights, buf, i + 1, n, window, negative, state,
+                                                ns_threshold, ns_alias, targets2[nxt])
+        if n_targets > 0:
+            loss += cbow_update(weights, buf, lo, hi, i, targets2[cur], n_targets, alpha,
+                                sig_table, logsig_table, neu1, neu1e)
+            examples += 1
+        cur = nxt
+        lo, hi, n_targets = lo_next, hi_next, t_next
     return loss, examples

@@ -107,7 +107,7 @@ def skipgram_hs_block(weights, tables, params, thread, n, first, stop, alpha):
     skipgram_block`: the context's input vector predicts the center word. Returns
     ``(loss, examples)``.
     """
-    buf, state, targets, neu1e = thread.buf, thread.rng, thread.targets, thread.neu1e
+    buf, state, targets, neu1e = thread.buf, thread.rng, thread.targets[0], thread.neu1e
     window, negative = params.window, params.negative
     syn0 = weights.syn0
     dim = syn0.shape[1]
@@ -143,7 +143,7 @@ def cbow_hs_block(weights, tables, params, thread, n, first, stop, alpha):
     full ``neu1e``, as in :mod:`fastw2v.kernels.cbow` (word2vec.c's and gensim's
     ``cbow_mean=1``). Returns ``(loss, examples)``; an example is one center word.
     """
-    buf, state, targets = thread.buf, thread.rng, thread.targets
+    buf, state, targets = thread.buf, thread.rng, thread.targets[0]
     neu1, neu1e = thread.neu1, thread.neu1e
     window, negative = params.window, params.negative
     syn0 = weights.syn0

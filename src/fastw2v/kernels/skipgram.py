@@ -44,7 +44,7 @@ def skipgram_block(weights, tables, params, thread, n, first, stop, alpha):
     ``thread.buf``), the block's bounds and its learning rate. Returns ``(loss, examples)``; an
     example is one (context, center) pair.
     """
-    buf, state, targets, neu1e = thread.buf, thread.rng, thread.targets, thread.neu1e
+    buf, state, targets, neu1e = thread.buf, thread.rng, thread.targets[0], thread.neu1e
     window, negative = params.window, params.negative
     sig_table, logsig_table = tables.sig, tables.logsig
     ns_threshold, ns_alias = tables.ns_threshold, tables.ns_alias

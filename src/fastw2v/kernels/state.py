@@ -204,15 +204,18 @@ class ThreadState(NamedTuple):
     buf : int32[block_buffer_size(window)]
         The block buffer of kept word ids (:mod:`fastw2v.kernels.blocks`); checkpointed, since a
         paused walk resumes with its contents.
-    targets : int64[negative + 1]
-        The positive word and the negatives of one example (hierarchical softmax needs no
-        scratch of its own: its path is in :class:`Tables`, its gradient goes to ``neu1e``).
+    targets : int64[2, negative + 1]
+        The positive word and the negatives of one example (row 0). Shared negatives alternate
+        the two rows: the next center's targets are drawn into one while the current center
+        trains with the other (its output rows are prefetched meanwhile). Hierarchical softmax
+        needs no scratch of its own: its path is in :class:`Tables`, its gradient goes to
+        ``neu1e``.
     neu1 : float32[width]
         CBOW hidden vector (mean of the context vectors).
     neu1e : float32[width]
         Accumulated gradient of the hidden vector (skip-gram and CBOW).
-    contexts : int64[2 * window]
-        Shared negatives: the context word ids of one window.
+    contexts : int64[2, 2 * window]
+        Shared negatives: the context word ids of the current and the next window.
     grad : float32[2 * window * (negative + 1)]
         Shared negatives: the scaled errors ``G`` of one window.
     grad_in : float32[2 * window, width]
@@ -346,9 +349,9 @@ def allocate_thread_state(slot: int, params: Params, width: int, seed: int) -> T
     return ThreadState(slot=np.int64(slot), rng=rng, cursor=cursor,
                        stats=private(STATS_WIDTH, np.float64),
                        buf=private(block_buffer_size(window), np.int32),
-                       targets=private(k, np.int64),
+                       targets=private((2, k), np.int64),
                        neu1=private(width, np.float32), neu1e=private(width, np.float32),
-                       contexts=private(w, np.int64), grad=private(w * k, np.float32),
+                       contexts=private((2, w), np.int64), grad=private(w * k, np.float32),
                        grad_in=private((w, width), np.float32))
 
 
