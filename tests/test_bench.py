@@ -262,3 +262,56 @@ def test_hierarchical_softmax_systems_train_hs_alone(capsys, tmp_path, monkeypat
     suite.write_chunked_text(TINY, plain)
     row = suite.run_one("gensim-hs", TINY, plain, settings, 1, n_raw_tokens=1268)
     assert row["system"] == "gensim-hs" and row["vocab_size"] == 37
+
+
+FAKE_PEER = """#!/bin/sh
+# A stand-in for a peer's binary: records its arguments, writes a 2-word vector file where the
+# real one writes its output (pWord2Vec: -output FILE, binary; fastText: -output PREFIX.vec).
+echo "$@" > "{log}"
+out=""
+prev=""
+for a in "$@"; do
+    if [ "$prev" = "-output" ]; then out="$a"; fi
+    prev="$a"
+done
+case "$0" in
+    *fasttext) printf '2 2\\nthe 0.5 0.25\\ncat 0.125 1\\n' > "$out.vec" ;;
+    *) printf '2 2\\nthe 0.5 0.25\\ncat 0.125 1\\n' > "$out.txt"; mv "$out.txt" "$out" ;;
+esac
+"""
+
+
+@pytest.mark.parametrize("system, exe, expected", [
+    ("pword2vec", "pWord2Vec", "-size 7 -window 3 -negative 4 -sample 0.001 -threads 2 -binary 1 "
+                               "-iter 2 -min-count 1 -alpha 0.025"),
+    ("fasttext", "fasttext", "-dim 7 -ws 3 -neg 4 -t 0.001 -minCount 1 -epoch 2 -thread 2 "
+                             "-lr 0.05 -minn 0 -maxn 0"),
+])
+def test_the_peer_systems_run_their_binaries_from_path(tmp_path, monkeypatch, system, exe,
+                                                       expected):
+    """pWord2Vec and fastText are run from PATH with the same settings as every system (fastText
+    without subwords); their vectors are read back and evaluated."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    log = tmp_path / "args.txt"
+    script = bindir / exe
+    script.write_text(FAKE_PEER.replace("{log}", str(log)))
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("the cat\n")
+    settings = dict(suite.STANDARD, dim=7, window=3, negative=4, sample=1e-3, min_count=1,
+                    epochs=2, sg=system == "pword2vec")
+    row = suite.run_one(system, corpus, corpus, settings, threads=2, n_raw_tokens=2)
+    assert row["vocab_size"] == 2 and row["system"] == system
+    args = log.read_text()
+    assert expected in args and str(corpus) in args
+    assert args.startswith("-train" if system == "pword2vec" else "cbow -input")
+
+
+def test_a_missing_peer_binary_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="no `pWord2Vec` binary on PATH"):
+        suite.run_pword2vec(tmp_path / "c.txt", dict(suite.STANDARD), 1)
+    with pytest.raises(ValueError, match="pWord2Vec trains skip-gram with negative sampling only"):
+        suite.run_pword2vec(tmp_path / "c.txt", dict(suite.STANDARD, sg=False), 1)

@@ -166,7 +166,8 @@ def test_help_documents_every_option_with_its_default(capsys):
     flat = " ".join(out.split())  # argparse wraps lines anywhere
     defaults = TrainConfig()
     for text in (f"(default: {defaults.dim})", f"(default: {defaults.sample:g})",
-                 f"(default: {defaults.alpha})", f"(default: {defaults.min_alpha})",
+                 f"(default: {defaults.alpha} for skip-gram, "
+                 f"{TrainConfig(sg=False).alpha} for CBOW", f"(default: {defaults.min_alpha})",
                  f"(default: {defaults.seed})", f"(default: {defaults.ns_exponent})",
                  "(default: skip-gram)", "(default: all cores", "(default: no limit)",
                  "(default: word2vec)", "ends in .bin"):

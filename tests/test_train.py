@@ -174,3 +174,15 @@ def test_sentence_markers_are_counted_in_bounded_chunks(monkeypatch):
     tr = Trainer(TrainConfig(dim=4, workers=1, epochs=2, min_count=1), tokens,
                  np.array([5, 5, 5], dtype=np.int64))
     assert tr.words_per_epoch == 8 and tr.total_words == 16
+
+
+def test_the_learning_rate_defaults_as_word2vec_c_does():
+    """alpha=None is 0.025 for skip-gram and 0.05 for CBOW (word2vec.c), stored resolved; an
+    explicit alpha is kept for either model."""
+    from fastw2v.config import CBOW_ALPHA, SKIPGRAM_ALPHA, TrainConfig
+    assert (SKIPGRAM_ALPHA, CBOW_ALPHA) == (0.025, 0.05)
+    assert TrainConfig(sg=True).alpha == 0.025 and TrainConfig(sg=False).alpha == 0.05
+    assert TrainConfig(sg=False, alpha=0.025).alpha == 0.025
+    assert TrainConfig.from_dict(TrainConfig(sg=False).to_dict()).alpha == 0.05
+    with pytest.raises(ValueError, match=r"alpha must be a number in \(0, 10\]"):
+        TrainConfig(sg=False, alpha=0)

@@ -32,6 +32,22 @@ def default_workers() -> int:
     return available_cores()
 
 
+#: Default initial learning rate of skip-gram (word2vec.c's and gensim's).
+SKIPGRAM_ALPHA = 0.025
+#: Default initial learning rate of CBOW: word2vec.c's (``if (cbow) alpha = 0.05``). CBOW makes
+#: one update per center from the mean of its context, so it needs the larger step: on wiki100m
+#: (dim 100, window 5, negative 5, sample 1e-4, 5 epochs, 2 threads) fastw2v's CBOW scores analogy
+#: 0.272 / WordSim-353 0.598 at 0.025 (word2vec.c 0.279 / 0.598) and 0.355 / 0.661 at 0.05
+#: (gensim, whose default stays 0.025, 0.308 / 0.623; at 0.05 0.363 / 0.664): benchmarks/README.md.
+CBOW_ALPHA = 0.05
+
+
+def default_alpha(sg: bool) -> float:
+    """The initial learning rate used when none is given: :data:`SKIPGRAM_ALPHA` or
+    :data:`CBOW_ALPHA`."""
+    return SKIPGRAM_ALPHA if sg else CBOW_ALPHA
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Training parameters of a word2vec model.
@@ -61,7 +77,9 @@ class TrainConfig:
         Passes over the corpus, 1..100000.
     alpha, min_alpha : float
         The learning rate decays linearly from ``alpha`` to ``min_alpha`` over all epochs;
-        ``0 < min_alpha <= alpha <= 10`` (``min_alpha`` may be 0).
+        ``0 < min_alpha <= alpha <= 10`` (``min_alpha`` may be 0). ``alpha=None`` (the default)
+        is word2vec.c's choice for the model: :data:`SKIPGRAM_ALPHA` for skip-gram,
+        :data:`CBOW_ALPHA` for CBOW; the config stores the value used.
     sg : bool
         True for skip-gram, False for CBOW (mean of the context vectors).
     ns_exponent : float
@@ -90,7 +108,7 @@ class TrainConfig:
     min_count: int = 5
     max_vocab_size: Optional[int] = None
     epochs: int = 5
-    alpha: float = 0.025
+    alpha: Optional[float] = None
     min_alpha: float = 0.0001
     sg: bool = True
     ns_exponent: float = 0.75
@@ -112,7 +130,8 @@ class TrainConfig:
             max_vocab_size=check_int("max_vocab_size", self.max_vocab_size, 1, MAX_COUNT,
                                      allow_none=True),
             epochs=check_int("epochs", self.epochs, 1, MAX_EPOCHS),
-            alpha=check_float("alpha", self.alpha, 0.0, 10.0, low_open=True),
+            alpha=check_float("alpha", default_alpha(check_bool("sg", self.sg))
+                              if self.alpha is None else self.alpha, 0.0, 10.0, low_open=True),
             sg=check_bool("sg", self.sg),
             ns_exponent=check_float("ns_exponent", self.ns_exponent, -10.0, 10.0),
             workers=check_int("workers", self.workers, 1, MAX_WORKERS),

@@ -51,10 +51,15 @@ QUALITY_FLOOR_SHARE = 0.5
 #: The ``-hs`` systems train hierarchical softmax alone (``hs=1, negative=0``, word2vec.c's
 #: ``-hs 1 -negative 0``) with otherwise the same settings; gensim's runs in ``corpus_file`` mode.
 HS_SYSTEMS = ("fastw2v-hs", "gensim-hs", "word2vec.c-hs")
-SYSTEMS = ("fastw2v", "fastw2v-exact", "gensim-file", "gensim-iter", "word2vec.c") + HS_SYSTEMS
+#: Peers found on PATH as binaries built from their public sources (../shared/anchors/README.md):
+#: Intel's pWord2Vec (``pWord2Vec``, HogBatch skip-gram with negative sampling only) and the
+#: fastText CLI (``fasttext``, run without subwords: ``-minn 0 -maxn 0``).
+PEER_SYSTEMS = ("pword2vec", "fasttext")
+SYSTEMS = ("fastw2v", "fastw2v-exact", "gensim-file", "gensim-iter", "word2vec.c") + HS_SYSTEMS \
+    + PEER_SYSTEMS
 DEFAULT_SYSTEMS = ("fastw2v", "fastw2v-exact", "gensim-file", "gensim-iter", "word2vec.c")
 #: Systems that read the corpus rewritten as plain text in lines (``write_chunked_text``).
-PLAIN_TEXT_SYSTEMS = ("gensim-file", "word2vec.c", "gensim-hs", "word2vec.c-hs")
+PLAIN_TEXT_SYSTEMS = ("gensim-file", "word2vec.c", "gensim-hs", "word2vec.c-hs") + PEER_SYSTEMS
 
 COLUMNS = [("system", "system", "{}"), ("threads", "threads", "{}"),
            ("raw words/s", "raw_words_per_sec", "{:,.0f}"),
@@ -131,6 +136,14 @@ def markdown_table(rows: List[dict], columns=COLUMNS) -> str:
 # ------------------------------------------------------------------------------------------- #
 # one run (in a child process)
 # ------------------------------------------------------------------------------------------- #
+def alpha_of(settings: dict) -> float:
+    """The initial learning rate every system gets: the one given, else fastw2v's (and
+    word2vec.c's) default for the model (:func:`fastw2v.config.default_alpha`)."""
+    from ..config import default_alpha
+    alpha = settings.get("alpha")
+    return default_alpha(bool(settings["sg"])) if alpha is None else float(alpha)
+
+
 def hs_settings(settings: dict) -> dict:
     """``settings`` for hierarchical softmax alone: ``hs=True, negative=0``."""
     return dict(settings, hs=True, negative=0)
@@ -155,7 +168,8 @@ def run_gensim(corpus: Path, plain: Path, settings: dict, threads: int, mode: st
     model = Word2Vec(vector_size=settings["dim"], window=settings["window"],
                      negative=settings["negative"], sample=settings["sample"],
                      min_count=settings["min_count"], sg=int(settings["sg"]),
-                     hs=int(settings.get("hs", False)), workers=threads, seed=1)
+                     hs=int(settings.get("hs", False)), workers=threads, seed=1,
+                     alpha=alpha_of(settings))
     if mode == "file":
         model.build_vocab(corpus_file=str(plain))
         t1 = time.perf_counter()
@@ -190,13 +204,60 @@ def run_word2vec_c(plain: Path, settings: dict, threads: int) -> dict:
                "-hs", "1" if settings.get("hs") else "0",
                "-sample", str(settings["sample"]), "-threads", str(threads), "-binary", "1",
                "-iter", str(settings["epochs"]), "-min-count", str(settings["min_count"]),
-               "-alpha", "0.025"]
+               "-alpha", str(alpha_of(settings))]
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - t0
         emb = Embeddings.load_word2vec_format(out, binary=True)
     return dict(emb=emb, train_seconds=seconds, total_seconds=seconds, effective_words=None,
                 raw_words=None, child_rss=True)
+
+
+def _run_binary(cmd: List[str], vectors: Path, binary: bool) -> dict:
+    """Run a peer's command line; its vocabulary step is not separable, so train s = total s."""
+    from ..vectors.embeddings import Embeddings
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - t0
+    emb = Embeddings.load_word2vec_format(vectors, binary=binary)
+    return dict(emb=emb, train_seconds=seconds, total_seconds=seconds, effective_words=None,
+                raw_words=None, child_rss=True)
+
+
+def _peer(name: str) -> str:
+    exe = shutil.which(name)
+    if exe is None:
+        raise FileNotFoundError(f"no `{name}` binary on PATH")
+    return exe
+
+
+def run_pword2vec(plain: Path, settings: dict, threads: int) -> dict:
+    """Intel's pWord2Vec (skip-gram, negative sampling; its default batch of 2 * window + 1)."""
+    if not settings["sg"] or settings.get("hs"):
+        raise ValueError("pWord2Vec trains skip-gram with negative sampling only")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "vectors.bin"
+        cmd = [_peer("pWord2Vec"), "-train", str(plain), "-output", str(out),
+               "-size", str(settings["dim"]), "-window", str(settings["window"]),
+               "-negative", str(settings["negative"]), "-sample", str(settings["sample"]),
+               "-threads", str(threads), "-binary", "1", "-iter", str(settings["epochs"]),
+               "-min-count", str(settings["min_count"]), "-alpha", str(alpha_of(settings))]
+        return _run_binary(cmd, out, binary=True)
+
+
+def run_fasttext(plain: Path, settings: dict, threads: int) -> dict:
+    """The fastText CLI without subword n-grams (``-minn 0 -maxn 0``): plain word2vec."""
+    if settings.get("hs"):
+        raise ValueError("the fastText row trains negative sampling only")
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = Path(tmp) / "model"
+        cmd = [_peer("fasttext"), "skipgram" if settings["sg"] else "cbow",
+               "-input", str(plain), "-output", str(prefix), "-dim", str(settings["dim"]),
+               "-ws", str(settings["window"]), "-neg", str(settings["negative"]),
+               "-t", str(settings["sample"]), "-minCount", str(settings["min_count"]),
+               "-epoch", str(settings["epochs"]), "-thread", str(threads),
+               "-lr", str(alpha_of(settings)), "-minn", "0", "-maxn", "0", "-verbose", "0"]
+        return _run_binary(cmd, prefix.with_suffix(".vec"), binary=False)
 
 
 def run_one(system: str, corpus: PathLike, plain: Optional[PathLike], settings: dict,
@@ -224,6 +285,10 @@ def run_one(system: str, corpus: PathLike, plain: Optional[PathLike], settings: 
         r = run_gensim(corpus, plain, hs_settings(settings), threads, "file")
     elif system == "word2vec.c-hs":
         r = run_word2vec_c(plain, hs_settings(settings), threads)
+    elif system == "pword2vec":
+        r = run_pword2vec(plain, settings, threads)
+    elif system == "fasttext":
+        r = run_fasttext(plain, settings, threads)
     else:
         raise ValueError(f"unknown system {system!r}; choose from {', '.join(SYSTEMS)}")
     emb = r.pop("emb")
@@ -323,7 +388,8 @@ def settings_line(corpus: Path, settings: dict, repeats: int) -> str:
     mode = "skip-gram" if settings["sg"] else "CBOW"
     return (f"corpus {corpus.name}, {mode}, dim {settings['dim']}, window {settings['window']}, "
             f"negative {settings['negative']}, sample {settings['sample']:g}, min_count "
-            f"{settings['min_count']}, {settings['epochs']} epochs; median of {repeats} "
+            f"{settings['min_count']}, alpha {alpha_of(settings):g}, {settings['epochs']} epochs; "
+            f"median of {repeats} "
             f"interleaved runs; {time.strftime('%Y-%m-%d')}; {machine_description()}")
 
 

@@ -23,8 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("corpus", nargs="?", type=Path,
                    help="corpus file (default: wiki100m.txt.gz in the shared data directory)")
     p.add_argument("--systems", default=",".join(DEFAULT_SYSTEMS),
-                   help=f"comma-separated, from {', '.join(SYSTEMS)}; word2vec.c runs only when "
-                        "a `word2vec` binary is on PATH; the -hs systems train hierarchical "
+                   help=f"comma-separated, from {', '.join(SYSTEMS)}; word2vec.c, pword2vec and "
+                        "fasttext run when their binaries (`word2vec`, `pWord2Vec`, `fasttext`) "
+                        "are on PATH; the -hs systems train hierarchical "
                         "softmax alone (hs=1, negative=0) (default: "
                         f"{','.join(DEFAULT_SYSTEMS)})")
     p.add_argument("--threads", default=None,
@@ -32,7 +33,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repeats", type=int, default=3, help="interleaved runs each (default: 3)")
     p.add_argument("--epochs", type=int, default=STANDARD["epochs"],
                    help=f"(default: {STANDARD['epochs']})")
-    p.add_argument("--cbow", action="store_true", help="CBOW instead of skip-gram")
+    p.add_argument("--dim", type=int, default=STANDARD["dim"],
+                   help=f"vector dimension (default: {STANDARD['dim']})")
+    p.add_argument("--cbow", action="store_true",
+                   help="CBOW instead of skip-gram (every system at alpha 0.05, word2vec.c's "
+                        "CBOW default; skip-gram at 0.025)")
     p.add_argument("--out", type=Path, default=Path("bench-results"),
                    help="directory for results.json, results.md and scaling.png "
                         "(default: ./bench-results)")
@@ -55,9 +60,10 @@ def run_command(args: argparse.Namespace) -> int:
     unknown = [s for s in systems if s not in SYSTEMS]
     if unknown:
         raise ValueError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}")
-    for name in ("word2vec.c", "word2vec.c-hs"):
-        if name in systems and shutil.which("word2vec") is None:
-            logger.warning("no `word2vec` binary on PATH: %s is skipped", name)
+    for name, exe in (("word2vec.c", "word2vec"), ("word2vec.c-hs", "word2vec"),
+                      ("pword2vec", "pWord2Vec"), ("fasttext", "fasttext")):
+        if name in systems and shutil.which(exe) is None:
+            logger.warning("no `%s` binary on PATH: %s is skipped", exe, name)
             systems.remove(name)
     if {"gensim-file", "gensim-iter", "gensim-hs"} & set(systems):
         try:
@@ -70,7 +76,7 @@ def run_command(args: argparse.Namespace) -> int:
     from ..config import default_workers
     threads = ([int(t) for t in args.threads.split(",")] if args.threads
                else [default_workers()])
-    settings = dict(STANDARD, epochs=args.epochs, sg=not args.cbow)
+    settings = dict(STANDARD, epochs=args.epochs, sg=not args.cbow, dim=args.dim)
     rows = suite.compare(Path(corpus), systems, threads, args.repeats, settings, args.out)
     line = suite.settings_line(Path(corpus), settings, args.repeats)
     table = suite.markdown_table(rows)

@@ -22,8 +22,8 @@ _EPILOG = """\
 word2vec.c spellings are accepted too, e.g.
   fastw2v train -train text8 -output vec.bin -cbow 0 -size 200 -window 5 -negative 5 \\
       -sample 1e-4 -threads 2 -binary 1 -iter 5
-Note that the defaults are fastw2v's (skip-gram, alpha 0.025), not word2vec.c's (CBOW, alpha 0.05
-for CBOW); give -cbow 1 -alpha 0.05 to match word2vec.c. All of word2vec.c's flags work: -hs 1
+Note that the default model is fastw2v's (skip-gram), not word2vec.c's (CBOW): give -cbow 1 to
+match word2vec.c. The learning rate defaults as in word2vec.c (0.025 skip-gram, 0.05 CBOW). All of word2vec.c's flags work: -hs 1
 -negative 0 (hierarchical softmax), -save-vocab, -read-vocab, -debug and -classes as well.
 
 CORPUS is a text file (optionally .gz, .bz2 or .xz): tokens separated by whitespace, one sentence
@@ -94,7 +94,8 @@ def register(sub) -> None:
     g.add_argument("--epochs", "-iter", dest="epochs", type=int, default=S, metavar="N",
                    help=f"passes over the corpus, 1..100000 (default: {_default('epochs')})")
     g.add_argument("--alpha", "-alpha", type=float, default=S, metavar="F",
-                   help=f"initial learning rate, (0, 10] (default: {_default('alpha')})")
+                   help="initial learning rate, (0, 10] (default: 0.025 for skip-gram, 0.05 for "
+                        "CBOW, as word2vec.c)")
     g.add_argument("--min-alpha", dest="min_alpha", type=float, default=S, metavar="F",
                    help="final learning rate (linear decay), 0..alpha "
                         f"(default: {_default('min_alpha')})")

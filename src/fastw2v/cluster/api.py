@@ -102,7 +102,7 @@ def local_cluster(n_workers: int, threads_per_worker: int) -> Iterator[Any]:
 
 def train(corpus: PathLike, *, client: Any, sync_words: Optional[int] = None, dim: int = 100,
           window: int = 5, negative: int = 5, sample: float = 1e-3, min_count: int = 5,
-          max_vocab_size: Optional[int] = None, epochs: int = 5, alpha: float = 0.025,
+          max_vocab_size: Optional[int] = None, epochs: int = 5, alpha: Optional[float] = None,
           min_alpha: float = 0.0001, sg: bool = True, ns_exponent: float = 0.75,
           workers: Optional[int] = None, seed: int = 1, shared_negatives: bool = True,
           cache_dir: Optional[PathLike] = None, use_cache: bool = True,
