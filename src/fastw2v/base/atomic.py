@@ -184,6 +184,22 @@ def remove_stale_temporaries(directory: PathLike) -> int:
 # Durability and write errors
 # --------------------------------------------------------------------------------------------
 
+#: Bytes hashed per read by :func:`sha256_file`: bounded memory for files of any size.
+HASH_CHUNK_BYTES = 16 << 20
+
+
+def sha256_file(path: PathLike) -> str:
+    """The SHA-256 hex digest of a file's content, read in pieces of :data:`HASH_CHUNK_BYTES`
+    (cache entries and checkpoints record it; reading checks it)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(HASH_CHUNK_BYTES)
+            if not block:
+                return h.hexdigest()
+            h.update(block)
+
+
 def fsync_directory(directory: PathLike) -> None:
     """Make the entries of ``directory`` (renames, new files) durable. A file system that cannot
     fsync a directory is left alone."""

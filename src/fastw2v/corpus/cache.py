@@ -26,7 +26,8 @@ from typing import Optional, Tuple
 import numpy as np
 
 from ..base import paths
-from ..base.atomic import atomic_write, make_temp_file, remove_stale_temporaries, write_errors
+from ..base.atomic import (atomic_write, make_temp_file, remove_stale_temporaries, sha256_file,
+                           write_errors)
 from ..base.paths import PathLike, cache_entry_name
 from ..base.progress import SILENT, Progress
 from ..base.text import count, size
@@ -103,9 +104,6 @@ class PreparedCorpus:
 #: clock may be a little off.
 RACY_NS = 3_000_000_000
 
-#: Bytes hashed per step when a corpus file's content is hashed (racy entries only).
-_HASH_BYTES = 16 << 20
-
 
 def _writable_dir(d: Path) -> Optional[Path]:
     """``d`` (created if needed) when files can be written there, else None with a warning."""
@@ -148,15 +146,6 @@ def cache_key(path: PathLike, min_count: int, max_vocab_size: Optional[int] = No
 def _cache_files(cache: Path, key: str) -> Tuple[Path, Path, Path]:
     return (cache / f"{key}.tokens.i32", cache / f"{key}.vocab.tsv", cache / f"{key}.json")
 
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(_HASH_BYTES)
-            if not block:
-                return h.hexdigest()
-            h.update(block)
 
 
 def _is_racy(st: os.stat_result, read_start_ns: int) -> bool:
@@ -201,7 +190,7 @@ def _load_cached(cache: Path, key: str, fields: dict, path: Path) -> Optional[Pr
         size = tokens_path.stat().st_size
         if n_tokens < 1 or size != n_tokens * TOKEN_DTYPE.itemsize:
             raise ValueError(f"token file holds {size} bytes, expected {n_tokens} ids")
-        if _sha256_file(vocab_path) != meta["vocab_sha256"]:
+        if sha256_file(vocab_path) != meta["vocab_sha256"]:
             raise ValueError(f"{vocab_path.name} does not match its checksum")
         vocab = Vocab.load(vocab_path)
         if len(vocab) != meta["vocab_size"] or vocab.total != meta["vocab_total"]:
@@ -210,7 +199,7 @@ def _load_cached(cache: Path, key: str, fields: dict, path: Path) -> Optional[Pr
             raise ValueError(f"{tokens_path.name} does not match its checksum")
         tokens = open_tokens(tokens_path)
         if meta.get("corpus_sha256") is not None:  # racy: the times may not show a change
-            if _sha256_file(path) != meta["corpus_sha256"]:
+            if sha256_file(path) != meta["corpus_sha256"]:
                 logger.info("%s changed since it was cached (same size and times, other "
                             "content); preparing it again", path)
                 return None
@@ -395,8 +384,8 @@ def prepare_corpus(path: PathLike, *, min_count: int = 5, max_vocab_size: Option
                         "vocab_total": built.vocab.total, "n_decode_errors": built.n_decode_errors,
                         "seconds_count": built.seconds_count,
                         "seconds_encode": built.seconds_encode, "tokens_sha256": digest,
-                        "vocab_sha256": _sha256_file(vocab_path),
-                        "corpus_sha256": _sha256_file(p) if _is_racy(st, read_start) else None}
+                        "vocab_sha256": sha256_file(vocab_path),
+                        "corpus_sha256": sha256_file(p) if _is_racy(st, read_start) else None}
                 with atomic_write(meta_path, "w", encoding="utf-8") as mf:
                     json.dump(meta, mf, indent=1)
                 _remove_older_entries(cache, key, fields)

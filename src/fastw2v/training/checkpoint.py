@@ -48,7 +48,8 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from ..base.atomic import (PlainWriter, atomic_write, check_writable_destination, fsync_directory,
-                           fsync_tree, make_temp_dir, remove_stale_temporaries, write_errors)
+                           fsync_tree, make_temp_dir, remove_stale_temporaries, sha256_file,
+                           write_errors)
 from ..base.paths import PathLike
 from ..config import TrainConfig
 from ..corpus.vocab import Vocab
@@ -79,8 +80,6 @@ _DATA_FILES = _WEIGHTS + (_STATE, _VOCAB)
 _HS_WEIGHTS = "syn1hs.npy"
 _VERSION_DIR = re.compile(r"^v\d{6,}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-#: Bytes hashed or checked per step: bounded memory for weights of any size.
-_CHUNK_BYTES = 16 << 20
 
 
 @dataclass
@@ -120,15 +119,6 @@ class CheckpointBusy(FileExistsError):
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while True:
-            block = fh.read(_CHUNK_BYTES)
-            if not block:
-                return h.hexdigest()
-            h.update(block)
 
 
 def _read_manifest(path: Path) -> Optional[Dict[str, Any]]:
@@ -203,7 +193,7 @@ def _save_npy(path: Path, array: np.ndarray) -> str:
     """``numpy.save`` through a plain writer (errors keep their errno); returns the SHA-256."""
     with open(path, "wb") as fh:
         np.save(PlainWriter(fh), np.ascontiguousarray(array), allow_pickle=False)
-    return _sha256_file(path)
+    return sha256_file(path)
 
 
 def save_checkpoint(path: PathLike, *, config: TrainConfig, vocab: Vocab, syn0: np.ndarray,
@@ -231,9 +221,9 @@ def save_checkpoint(path: PathLike, *, config: TrainConfig, vocab: Vocab, syn0: 
                 digests[_HS_WEIGHTS] = _save_npy(tmp / _HS_WEIGHTS, syn1hs)
             with open(tmp / _STATE, "wb") as fh:
                 np.savez(fh, **{k: np.ascontiguousarray(arrays[k]) for k in _ARRAYS})
-            digests[_STATE] = _sha256_file(tmp / _STATE)
+            digests[_STATE] = sha256_file(tmp / _STATE)
             vocab.save(tmp / _VOCAB)
-            digests[_VOCAB] = _sha256_file(tmp / _VOCAB)
+            digests[_VOCAB] = sha256_file(tmp / _VOCAB)
             doc = {"config": config.to_dict(), "state": meta,
                    "corpus": {"tokens_sha256": fingerprint}, "files": digests}
             text = json.dumps(doc, indent=1).encode("utf-8")
@@ -477,7 +467,7 @@ def load_checkpoint(path: PathLike) -> Checkpoint:
         for name, digest in doc["files"].items():
             f = where / name
             try:
-                ok = _sha256_file(f) == digest
+                ok = sha256_file(f) == digest
             except OSError as exc:
                 raise _bad(f, f"cannot be read ({exc.strerror or exc})") from None
             if not ok:
