@@ -213,11 +213,13 @@ def run_word2vec_c(plain: Path, settings: dict, threads: int) -> dict:
                 raw_words=None, child_rss=True)
 
 
-def _run_binary(cmd: List[str], vectors: Path, binary: bool) -> dict:
+def _run_binary(cmd: List[str], vectors: Path, binary: bool,
+                env: Optional[Dict[str, str]] = None) -> dict:
     """Run a peer's command line; its vocabulary step is not separable, so train s = total s."""
     from ..vectors.embeddings import Embeddings
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=None if env is None else {**os.environ, **env})
     seconds = time.perf_counter() - t0
     emb = Embeddings.load_word2vec_format(vectors, binary=binary)
     return dict(emb=emb, train_seconds=seconds, total_seconds=seconds, effective_words=None,
@@ -242,7 +244,9 @@ def run_pword2vec(plain: Path, settings: dict, threads: int) -> dict:
                "-negative", str(settings["negative"]), "-sample", str(settings["sample"]),
                "-threads", str(threads), "-binary", "1", "-iter", str(settings["epochs"]),
                "-min-count", str(settings["min_count"]), "-alpha", str(alpha_of(settings))]
-        return _run_binary(cmd, out, binary=True)
+        # One BLAS thread inside each of its OpenMP threads, as its authors run it: OpenBLAS's
+        # own threads on top would oversubscribe the cores (3x slower on 2 cores).
+        return _run_binary(cmd, out, binary=True, env={"OPENBLAS_NUM_THREADS": "1"})
 
 
 def run_fasttext(plain: Path, settings: dict, threads: int) -> dict:
