@@ -5,7 +5,11 @@ Every compiled function in fastw2v is decorated with :func:`kernel` (drivers tha
 
 * ``nogil=True``: kernels release the GIL so Python threads run them in parallel (Hogwild).
 * ``cache=True``: compiled machine code is written next to the module and reused, so the compile
-  cost (seconds) is paid once per installation, not once per process.
+  cost (seconds) is paid once per installation, not once per process. Numba checks only the
+  cached function's own source file: after editing an inlined helper in another module (say
+  ``hogbatch.py``), the driver's cache (``driver.train_shard``) is stale. Developers delete the
+  caches after such an edit: ``find src -name '*.nbi' -o -name '*.nbc' | xargs rm -f``. (An
+  installed package is never edited, so users never meet this.)
 * ``fastmath``: only the flags that let LLVM reassociate and fuse the float32 dot products and
   axpy loops into SIMD code (``reassoc``, ``contract``, ``nsz``, ``arcp``, ``afn``). We leave out
   ``nnan``/``ninf`` on purpose: with them LLVM may assume no NaN exists, which would hide a
