@@ -34,6 +34,11 @@ from ..base.text import count
 
 logger = logging.getLogger("fastw2v")
 
+#: Loading the driver from the kernels' compile cache takes well under a second; longer means it
+#: was compiled (the first run after installing or upgrading, about 15 s on 2 cores), which is
+#: worth a log line.
+COMPILE_NOTE_SECONDS = 2.0
+
 #: Seconds between two looks of the main thread at the workers (progress line, Ctrl-C response).
 POLL_SECONDS = 0.25
 
@@ -226,6 +231,20 @@ class Trainer:
                     option=("alpha", self.config.alpha))
 
     # -- the run -------------------------------------------------------------------------------
+    def _load_kernels(self) -> None:
+        """Compile the driver for this run's types (or load it from the kernels' compile cache)
+        before the first epoch, so that epoch 1's time and words/s are training only. A call over
+        an empty shard with a scratch thread state of its own changes no weight, counter or RNG
+        state."""
+        t0 = time.perf_counter()
+        scratch = allocate_thread_state(0, self.params, self.syn0.shape[1], self.config.seed)
+        train_shard(self.weights, self.tables, self.params, self.shared, scratch, self.tokens,
+                    0, 0)
+        seconds = time.perf_counter() - t0
+        if seconds >= COMPILE_NOTE_SECONDS:
+            logger.info("compiled the training kernels in %.1f s (once: later runs load them "
+                        "from the compile cache)", seconds)
+
     def run(self, progress: ProgressArg = None, callbacks: Sequence[Any] = (),
             checkpoint: Optional[Callable[["Trainer"], Any]] = None,
             checkpoint_every: Optional[float] = None) -> TrainStats:
@@ -253,6 +272,7 @@ class Trainer:
                     " with hierarchical softmax" if c.hs else "", c.dim, count(c.workers, "worker"),
                     count(c.epochs, "epoch"), count(self.raw_tokens_per_epoch, "word"),
                     f"{self.words_per_epoch:,}")
+        self._load_kernels()
         # The line counts raw words (every token of the corpus), like every words/s fastw2v shows.
         line = as_progress(progress).stage("training", self.raw_tokens_per_epoch * c.epochs,
                                            "words")
