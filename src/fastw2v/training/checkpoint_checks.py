@@ -16,6 +16,7 @@ from ..config import TrainConfig
 from ..errors import ModelFormatError
 from ..kernels.blocks import PROGRESS_STRIDE, STATS_WIDTH, block_buffer_size
 from ..kernels.state import CURSOR_FILL, CURSOR_FIRST, CURSOR_POS, CURSOR_SIZE
+from ..vectors.modelfile import read_npy_header
 from .trainer import EpochStats, shard_bounds
 
 #: The arrays of ``state.npz``.
@@ -129,11 +130,7 @@ def _check_cluster_state(where: Path, cl: Any, config: TrainConfig) -> None:
 
 def _npy_header(path: Path):
     with open(path, "rb") as fh:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-        else:
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        shape, fortran, dtype = read_npy_header(fh)
         return shape, fortran, dtype, fh.tell()
 
 

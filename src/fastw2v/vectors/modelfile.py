@@ -106,6 +106,23 @@ def is_tar(path: Path) -> bool:
     return head[257:262] == b"ustar"
 
 
+class UnsupportedNpyVersion(ValueError):
+    """A ``.npy`` header of a format version numpy's readers here do not know."""
+
+
+def read_npy_header(fh) -> Tuple[tuple, bool, np.dtype]:
+    """``(shape, fortran_order, dtype)`` of the ``.npy`` array that starts at ``fh``'s position,
+    leaving ``fh`` at its data. One reader for every ``.npy`` file fastw2v checks before loading
+    (model files, native directories, checkpoints). Raises :class:`UnsupportedNpyVersion`, or
+    numpy's own errors for a corrupt header (which include SyntaxError and others)."""
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        return np.lib.format.read_array_header_1_0(fh)
+    if version in ((2, 0), (3, 0)):
+        return np.lib.format.read_array_header_2_0(fh)
+    raise UnsupportedNpyVersion(f"unsupported .npy version {version}")
+
+
 class ModelFile:
     """Read access to the members of a model file (use as a context manager)."""
 
@@ -170,13 +187,7 @@ class ModelFile:
         with open(self.path, "rb") as fh:
             fh.seek(m.offset_data)
             try:
-                version = np.lib.format.read_magic(fh)
-                if version == (1, 0):
-                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-                elif version in ((2, 0), (3, 0)):
-                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-                else:
-                    raise ValueError(f"unsupported .npy version {version}")
+                shape, fortran, dtype = read_npy_header(fh)
             except Exception as exc:  # numpy's parser lets SyntaxError and others through
                 raise ModelFormatError(f"{where}: corrupt .npy header: {exc}") from None
             start = fh.tell()

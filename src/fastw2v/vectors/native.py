@@ -39,7 +39,8 @@ from ..base.vocabfile import check_vocab_word, read_vocab_file, write_vocab_file
 from ..base.vocabfile import format_vocab, parse_vocab
 from ..errors import ModelFormatError
 from . import filekind
-from .modelfile import ModelFile, is_tar, write_model_file
+from .modelfile import (ModelFile, UnsupportedNpyVersion, is_tar, read_npy_header,
+                        write_model_file)
 
 logger = logging.getLogger("fastw2v")
 
@@ -318,13 +319,9 @@ def _check_npy_size(path: Path) -> None:
     """
     with open(path, "rb") as fh:
         try:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-            elif version in ((2, 0), (3, 0)):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-            else:
-                return  # let np.load report it
+            shape, _, dtype = read_npy_header(fh)
+        except UnsupportedNpyVersion:
+            return  # let np.load report it
         except Exception as exc:  # numpy's header parser lets SyntaxError, TokenError... through
             raise ModelFormatError(f"{path}: corrupt .npy header: {exc}") from None
         start = fh.tell()
