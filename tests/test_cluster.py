@@ -310,3 +310,14 @@ def test_single_machine_options_are_refused_on_a_cluster(tmp_path):
         fastw2v.train([["a", "b"]], client="tcp://127.0.0.1:9")
     with pytest.raises(TypeError, match="unexpected keyword argument 'windw'"):
         fastw2v.train(corpus, client="tcp://127.0.0.1:9", windw=3)
+
+
+def test_the_command_line_names_the_single_machine_options_it_refuses(tmp_path, capsys):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c\n")
+    code = cli.main(["train", str(corpus), "-o", str(tmp_path / "v.bin"), "--local-cluster", "2",
+                     "--hs", "--no-eval-loss"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--hs, --no-eval-loss: not available with --scheduler / " \
+        "--local-cluster (one machine only)" in err, err
+    assert not (tmp_path / "v.bin").exists()

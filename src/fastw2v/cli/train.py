@@ -215,12 +215,14 @@ def _check_train_usage(parser: argparse.ArgumentParser, args: argparse.Namespace
     if args.sync_words is not None and args.scheduler is None and args.local_cluster is None:
         parser.error("--sync-words needs --scheduler or --local-cluster")
     on_cluster = args.scheduler is not None or args.local_cluster is not None
-    if on_cluster and (args.read_vocab or args.save_vocab or args.classes
-                       or getattr(args, "hs", False) or not args.eval_loss
-                       or args.overwrite_checkpoint):
-        parser.error("--hs, --read-vocab, --save-vocab, --classes, --no-eval-loss and "
-                     "--overwrite-checkpoint are not available with --scheduler / "
-                     "--local-cluster")
+    single = [name for name, given in (("--hs", getattr(args, "hs", False)),
+                                       ("--read-vocab", args.read_vocab),
+                                       ("--save-vocab", args.save_vocab),
+                                       ("--classes", args.classes),
+                                       ("--no-eval-loss", not args.eval_loss)) if given]
+    if on_cluster and single:
+        parser.error(f"{', '.join(single)}: not available with --scheduler / --local-cluster "
+                     f"(one machine only)")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -443,7 +445,8 @@ def _train_on_cluster(args: argparse.Namespace, corpus, config: TrainConfig, che
     kwargs = dict(sync_words=args.sync_words, threads_from_cluster=not threads_given,
                   cache_dir=args.cache_dir, progress=None if args.progress else False,
                   checkpoint=checkpoint, checkpoint_every=args.checkpoint_every,
-                  resume=args.resume, keep_checkpoint=True)
+                  resume=args.resume, keep_checkpoint=True,
+                  overwrite_checkpoint=args.overwrite_checkpoint)
     config = None if args.resume else config
     if args.scheduler is not None:
         return api.train_with_config(corpus, config, client=args.scheduler, **kwargs)

@@ -26,7 +26,7 @@ from ..corpus.stream import _no_word_error
 from ..corpus.vocab import Vocab
 from ..errors import CorpusError
 from ..training import evalloss
-from ..training.checkpoint import load_checkpoint, save_checkpoint
+from ..training.checkpoint import check_location, load_checkpoint, save_checkpoint
 from ..vectors.embeddings import Embeddings
 from ..wiki.dump import is_wiki_dump
 from .rounds import DEFAULT_SYNC_WORDS, ClusterError, ClusterTrainer, Plan
@@ -115,12 +115,12 @@ def train(corpus: PathLike, *, client: Any, sync_words: Optional[int] = None, di
     ``sync_words`` (documented on ``fastw2v.train``). ``workers`` is the number of threads of each
     round task (None: each Dask worker's own ``nthreads``); ``cache_dir`` is where each worker
     keeps its encoded parts (None: the worker's own fastw2v cache). The single-machine options
-    a cluster run does not have (``hs``, ``read_vocab``, ``save_vocab``, ``eval_loss=False``,
-    ``overwrite_checkpoint``) raise ``ValueError`` naming them when given other than their
-    defaults.
+    a cluster run does not have (``hs``, ``read_vocab``, ``save_vocab``, ``eval_loss=False``)
+    raise ``ValueError`` naming them when given other than their defaults;
+    ``overwrite_checkpoint`` works as on one machine.
     """
-    defaults = {"hs": False, "read_vocab": None, "save_vocab": None, "eval_loss": True,
-                "overwrite_checkpoint": False}
+    defaults = {"hs": False, "read_vocab": None, "save_vocab": None, "eval_loss": True}
+    overwrite_checkpoint = bool(others.pop("overwrite_checkpoint", False))
     unknown = sorted(set(others) - set(defaults))
     if unknown:
         raise TypeError(f"train() got an unexpected keyword argument {unknown[0]!r}")
@@ -142,7 +142,7 @@ def train(corpus: PathLike, *, client: Any, sync_words: Optional[int] = None, di
                              threads_from_cluster=workers is None, cache_dir=cache_dir,
                              use_cache=use_cache, progress=progress, callbacks=callbacks,
                              checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-                             resume=resume)
+                             resume=resume, overwrite_checkpoint=overwrite_checkpoint)
 
 
 def corpus_url(corpus: PathLike) -> str:
@@ -161,11 +161,14 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *, client
                       checkpoint: Optional[PathLike] = None,
                       checkpoint_every: Optional[float] = None,
                       resume: Optional[PathLike] = None,
-                      keep_checkpoint: bool = False) -> Embeddings:
+                      keep_checkpoint: bool = False,
+                      overwrite_checkpoint: bool = False) -> Embeddings:
     """:func:`train` with a ready :class:`TrainConfig` (the command line's entry point).
 
     ``keep_checkpoint=True`` leaves the checkpoint of a complete run in place (the command line
-    removes it once the output file is durably written).
+    removes it once the output file is durably written). A ``checkpoint`` directory that holds
+    an interrupted run's checkpoint is refused (``FileExistsError``) unless ``resume`` names it
+    or ``overwrite_checkpoint`` is true, as on one machine.
 
     ``threads_from_cluster``: ignore ``config.workers`` and give each round task its Dask
     worker's thread count (recorded in the returned config). ``config`` may be None with
@@ -176,6 +179,10 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *, client
     if checkpoint_every is not None and (checkpoint is None or not checkpoint_every > 0):
         raise ValueError("checkpoint_every must be a positive number of minutes and needs "
                          f"checkpoint (a directory), got {checkpoint_every!r}")
+    if checkpoint is not None:
+        resuming = resume is not None and os.path.exists(resume) and os.path.exists(checkpoint) \
+            and os.path.samefile(checkpoint, resume)
+        check_location(checkpoint, overwrite=overwrite_checkpoint, resuming=resuming)
     saved = load_checkpoint(resume) if resume is not None else None
     if saved is not None:
         if "cluster" not in saved.meta:
@@ -242,9 +249,9 @@ def train_with_config(corpus: PathLike, config: Optional[TrainConfig], *, client
     stats["prepare_seconds"] = prepare_seconds
     stats["prepare_from_cache"] = all(i.from_cache for i in infos)
     stats["total_seconds"] = time.perf_counter() - t0
-    logger.info("trained %d vectors on %d parts in %.1f s (%.0f raw words/s, communication "
-                "%.0f%% of the round time); preparation %.1f s", len(vocab), len(plan.parts),
-                stats["train_seconds"], stats["raw_words_per_sec"],
+    logger.info("trained %s vectors on %d parts in %.1f s (%s raw words/s, communication "
+                "%.0f%% of the round time); preparation %.1f s", f"{len(vocab):,}",
+                len(plan.parts), stats["train_seconds"], f"{stats['raw_words_per_sec']:,.0f}",
                 100 * stats["cluster"]["communication_share"], prepare_seconds)
     return Embeddings(np.ascontiguousarray(trainer.syn0), list(vocab.words), counts=vocab.counts,
                       config=config, stats=stats)

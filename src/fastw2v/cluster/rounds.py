@@ -241,8 +241,9 @@ class ClusterTrainer:
             raise
         finally:
             self._vocab_on = {}
-        line.finish()
+        self._draw(line, 0.0)  # the final round, alpha and loss
         result = self.stats()
+        line.finish(rate=result["raw_words_per_sec"], seconds=result["train_seconds"])
         for cb in callbacks:
             if hasattr(cb, "on_train_end"):
                 cb.on_train_end(result)
@@ -454,14 +455,17 @@ class ClusterTrainer:
         words, kept, examples, loss, seconds = self.totals.epoch
         es = EpochStats(epoch=len(self.history) + 1, words=int(words), words_kept=int(kept),
                         examples=int(examples), loss=float(loss / examples) if examples else
-                        float("nan"), seconds=float(seconds), alpha=self.current_alpha())
+                        float("nan"), seconds=float(seconds), alpha=self.current_alpha(),
+                        raw_words=int(self.plan.raw_tokens_per_epoch))
         self._check_finite()
         es.eval_loss = evalloss.probe_loss(self.probe, self.syn0, self.syn1, c.dim, c.sg)
         self.history.append(es)
         self.totals.epoch = np.zeros(5)
-        logger.info("epoch %d/%d: %.0f words/s, training loss %.4f, evaluation loss %.4f, "
-                    "alpha %.5f, %.1f s", es.epoch, c.epochs, es.words / max(es.seconds, 1e-9),
-                    es.loss, es.eval_loss, es.alpha, es.seconds)
+        # As on one machine: raw words/s (every token of the corpus), with separators.
+        logger.info("epoch %d/%d: %s words/s, training loss %.4f, evaluation loss %.4f, "
+                    "alpha %.5f, %.1f s", es.epoch, c.epochs,
+                    f"{es.raw_words / max(es.seconds, 1e-9):,.0f}", es.loss, es.eval_loss,
+                    es.alpha, es.seconds)
         info = dict(vars(es), words_per_sec=es.words / max(es.seconds, 1e-9),
                     elapsed=self.elapsed)
         for cb in callbacks:
