@@ -186,3 +186,21 @@ def test_the_learning_rate_defaults_as_word2vec_c_does():
     assert TrainConfig.from_dict(TrainConfig(sg=False).to_dict()).alpha == 0.05
     with pytest.raises(ValueError, match=r"alpha must be a number in \(0, 10\]"):
         TrainConfig(sg=False, alpha=0)
+
+
+def test_resume_with_alpha_none_is_no_conflict(tmp_path):
+    """alpha=None means "the default for the model", so it never conflicts with a checkpoint's
+    (resolved) learning rate."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(" ".join(f"w{i % 40}" for i in range(4000)) + "\n")
+    ck = tmp_path / "ck"
+
+    class Stop:
+        def on_epoch_end(self, epoch, stats):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt, match="checkpoint written to"):
+        fastw2v.train(corpus, sg=False, min_count=1, epochs=2, workers=1, dim=8,
+                      checkpoint=ck, callbacks=[Stop()], progress=False, use_cache=False)
+    emb = fastw2v.train(corpus, resume=ck, alpha=None, progress=False, use_cache=False)
+    assert emb.config.alpha == 0.05 and emb.config.sg is False

@@ -203,7 +203,7 @@ ns_exponent, workers, seed, shared_negatives, hs
                   sg=sg, ns_exponent=ns_exponent, workers=workers, seed=seed,
                   shared_negatives=shared_negatives, hs=hs)
     explicit = {k: v for k, v in values.items()
-                if k in given and not (k == "workers" and v is None)}
+                if k in given and not (k in ("workers", "alpha") and v is None)}
     if resume is not None:
         return train_with_config(corpus, None, cache_dir=cache_dir, use_cache=use_cache,
                                  progress=progress, callbacks=callbacks, checkpoint=checkpoint,
