@@ -185,24 +185,32 @@ def _resolve_undecodable(tokens: List[bytes], ids: np.ndarray, vocab: Vocab) -> 
             ids[pos] = vocab.index.get(tok.decode("utf-8", errors="replace"), _OOV)
 
 
-def _encode_block(block: bytes, lookup: Dict[bytes, int], vocab: Vocab,
-                  replaced_words: bool) -> np.ndarray:
-    """Ids of a block's tokens: vocabulary ids, SENTENCE_END for newlines, _OOV otherwise."""
-    tokens, marker = _corpus.split_with_newlines(block)
+def lookup_ids(tokens: List[bytes], marker: Optional[bytes], lookup: Dict[bytes, int],
+               newline: int, missing: int) -> np.ndarray:
+    """int32 ids of the tokens :func:`fastw2v.corpus.reader.split_with_newlines` gave: ``lookup``'s
+    id for a known token, ``newline`` for the block's newline ``marker``, ``missing`` otherwise.
+    ``lookup`` is left as it was."""
     restore = None
     if marker is not None and marker != _corpus.NEWLINE_TOKEN:
         # ``marker`` does not occur in this block, so all its tokens are newlines.
         restore = (marker in lookup, lookup.get(marker))
-        lookup[marker] = SENTENCE_END
+        lookup[marker] = newline
     try:
-        ids = np.fromiter(map(lookup.get, tokens, itertools.repeat(_OOV)), dtype=TOKEN_DTYPE,
-                          count=len(tokens))
+        return np.fromiter(map(lookup.get, tokens, itertools.repeat(missing)), dtype=TOKEN_DTYPE,
+                           count=len(tokens))
     finally:
         if restore is not None:
             if restore[0]:
                 lookup[marker] = restore[1]
             else:
                 del lookup[marker]
+
+
+def _encode_block(block: bytes, lookup: Dict[bytes, int], vocab: Vocab,
+                  replaced_words: bool) -> np.ndarray:
+    """Ids of a block's tokens: vocabulary ids, SENTENCE_END for newlines, _OOV otherwise."""
+    tokens, marker = _corpus.split_with_newlines(block)
+    ids = lookup_ids(tokens, marker, lookup, SENTENCE_END, _OOV)
     if replaced_words:
         _resolve_undecodable(tokens, ids, vocab)
     return ids

@@ -22,6 +22,7 @@ import numpy as np
 from ..base.atomic import atomic_write
 from ..base.paths import PathLike
 from ..corpus import reader as _corpus
+from ..corpus.stream import lookup_ids
 from ..kernels.pairs import EMPTY, insert_counts, mark_joins
 
 #: Id of a token that cannot be part of a phrase (out of vocabulary, or already a phrase).
@@ -43,20 +44,7 @@ def phrase_table(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 def _ids(tokens: List[bytes], marker, lookup: Dict[bytes, int]) -> np.ndarray:
     """The ids of a block's tokens: NEWLINE for the newline ``marker``, BREAK for a word that is
     in no phrase."""
-    saved = None
-    if marker is not None and marker != _corpus.NEWLINE_TOKEN:
-        # ``marker`` does not occur in this block, so every token equal to it is a newline
-        saved = (marker in lookup, lookup.get(marker))
-        lookup[marker] = NEWLINE
-    try:
-        return np.fromiter(map(lookup.get, tokens, itertools.repeat(BREAK)), dtype=np.int32,
-                           count=len(tokens))
-    finally:
-        if saved is not None:
-            if saved[0]:
-                lookup[marker] = saved[1]
-            else:
-                del lookup[marker]
+    return lookup_ids(tokens, marker, lookup, NEWLINE, BREAK)
 
 
 def rewrite_corpus(path: PathLike, out: PathLike, words: Iterable[Tuple[bytes, int]],
