@@ -22,6 +22,7 @@ from ..base.validate import check_int
 from ..config import TrainConfig
 from ..corpus.ranges import split_ranges
 from ..corpus.reader import prune_counts
+from ..corpus.sentences import is_path
 from ..corpus.stream import _no_word_error
 from ..corpus.vocab import Vocab
 from ..errors import CorpusError
@@ -129,7 +130,7 @@ def train(corpus: PathLike, *, client: Any, sync_words: Optional[int] = None, di
         raise ValueError(f"not available when training on a Dask cluster (client=...): "
                          f"{', '.join(f'{k}={others[k]!r}' for k in given)}; train on one "
                          f"machine for these")
-    if not isinstance(corpus, (str, bytes, os.PathLike)):
+    if not is_path(corpus):
         raise TypeError(f"on a Dask cluster the corpus must be a path or URL every worker can "
                         f"read, got {type(corpus).__name__} (sentences in memory train on one "
                         f"machine only)")

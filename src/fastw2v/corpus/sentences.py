@@ -84,9 +84,14 @@ __all__ = ["BATCH_TOKENS", "EncodedStream", "SentenceCounts", "build_sentence_vo
 # What the input is
 # --------------------------------------------------------------------------------------------
 
+def is_path(obj: Any) -> bool:
+    """True for a file name (``str``, ``bytes``, ``os.PathLike``): a corpus file, not sentences."""
+    return isinstance(obj, (str, bytes, os.PathLike))
+
+
 def is_text_stream(obj: Any) -> bool:
     """True for a readable stream (``StringIO``, ``BytesIO``, an open file): it is read as text."""
-    return callable(getattr(obj, "read", None)) and not isinstance(obj, (str, bytes, os.PathLike))
+    return callable(getattr(obj, "read", None)) and not is_path(obj)
 
 
 def is_one_shot(obj: Any) -> bool:
@@ -102,7 +107,7 @@ def is_one_shot(obj: Any) -> bool:
 
 def check_sentences(obj: Any) -> None:
     """Raise ``TypeError`` with a hint unless ``obj`` is something :func:`read_sentences` reads."""
-    if isinstance(obj, (str, bytes, os.PathLike)):
+    if is_path(obj):
         raise TypeError(f"sentences must be token lists or a text stream; got a path-like "
                         f"{type(obj).__name__}: pass a file as corpus_file= (Word2Vec) or as "
                         f"the corpus argument of fastw2v.train")

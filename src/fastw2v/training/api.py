@@ -222,10 +222,6 @@ ns_exponent, workers, seed, shared_negatives, hs
                              save_vocab=save_vocab)
 
 
-def _is_path(corpus: Any) -> bool:
-    return isinstance(corpus, (str, bytes, os.PathLike))
-
-
 def _same_directory(a: PathLike, b: PathLike) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -286,12 +282,12 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
     from .checkpoint import CheckpointDir, describe, load_checkpoint
     from ..corpus import reader
     from ..corpus.cache import prepare_corpus
-    from ..corpus.sentences import check_sentences, prepare_sentences
+    from ..corpus.sentences import check_sentences, is_path, prepare_sentences
     from ..corpus.vocab import read_vocab as read_vocab_file, write_vocab
     from .trainer import Trainer, TrainingInterrupted
     from ..wiki.dump import ensure_text_corpus, is_wiki_dump
 
-    if not _is_path(corpus):
+    if not is_path(corpus):
         check_sentences(corpus)  # a TypeError with a hint before any work
         if read_vocab is not None:
             raise ValueError("read_vocab needs a corpus file; with sentences in memory the "
@@ -318,7 +314,7 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
             raise ValueError("config is required unless resume is given")
         shown = as_progress(progress)
         t0 = time.perf_counter()
-        if not _is_path(corpus):
+        if not is_path(corpus):
             prepared = prepare_sentences(corpus, min_count=config.min_count,
                                          max_vocab_size=config.max_vocab_size)
             corpus = "the sentences"  # how messages below name it
