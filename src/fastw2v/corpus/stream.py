@@ -27,6 +27,7 @@ import contextlib
 import hashlib
 import itertools
 import logging
+import mmap
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -71,6 +72,43 @@ _SCAN_IDS = 4 << 20
 def open_tokens(path: PathLike) -> np.memmap:
     """Memory-map a token stream file read-only."""
     return np.memmap(path, dtype=TOKEN_DTYPE, mode="r")
+
+
+def _read_only_mapping(tokens: np.ndarray) -> Optional[mmap.mmap]:
+    """The read-only file mapping under ``tokens`` (a memory map or a view of one), or None."""
+    base = tokens
+    while isinstance(base, np.ndarray):
+        base = base.base
+    if not isinstance(base, mmap.mmap) or base.closed:
+        return None
+    with memoryview(base) as view:  # an ACCESS_READ mapping (MAP_SHARED) exports read-only
+        return base if view.readonly else None
+
+
+def release_pages(tokens: np.ndarray) -> bool:
+    """Drop the pages of a memory-mapped token stream from this process's resident set.
+
+    A stream opened by :func:`open_tokens` is read front to back, once per epoch, and every page
+    read stays resident until the mapping is closed: without this the stream's share of the
+    process's RSS grows to the whole file (68 MB on wiki100m, gigabytes on Wikipedia).
+    ``MADV_DONTNEED`` on a read-only shared file mapping only unmaps the pages: they stay in the
+    operating system's page cache (reclaimable, shared, not re-read from disk while memory is
+    free) and the next read maps them again by a minor fault, so what the array holds never
+    changes. Safe while other threads read the array. Callers release at bounded intervals, so the
+    stream's resident share is what was read since the last release.
+
+    Returns False, doing nothing, where ``tokens`` is not backed by a read-only file mapping (an
+    array in memory, whose pages ``MADV_DONTNEED`` would zero) or the platform has no
+    ``madvise``.
+    """
+    mapping = _read_only_mapping(tokens)
+    if mapping is None or not hasattr(mmap, "MADV_DONTNEED") or len(mapping) == 0:
+        return False
+    try:
+        mapping.madvise(mmap.MADV_DONTNEED)
+    except (OSError, ValueError):  # closed meanwhile, or refused: the pages simply stay resident
+        return False
+    return True
 
 
 def scan_tokens(path: PathLike, n_words: int) -> str:

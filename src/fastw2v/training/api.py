@@ -280,6 +280,7 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
            checkpoint_every, resume, eval_loss, overwrite_checkpoint, explicit, keep_checkpoint,
            read_vocab, save_vocab):
     from .checkpoint import CheckpointDir, describe, load_checkpoint
+    from ..base.memory import release_free_memory
     from ..corpus import reader
     from ..corpus.cache import prepare_corpus
     from ..corpus.sentences import check_sentences, is_path, prepare_sentences
@@ -329,6 +330,7 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
             prepared = prepare_corpus(corpus, min_count=config.min_count,
                                       max_vocab_size=config.max_vocab_size, cache_dir=cache_dir,
                                       use_cache=use_cache, progress=shown, vocab=given_vocab)
+        release_free_memory()  # what counting the corpus freed, for the rest of the run
         if save_vocab is not None:
             write_vocab(save_vocab, prepared.vocab, prepared.n_sentences)
             logger.info("vocabulary of %d words written to %s", len(prepared.vocab), save_vocab)

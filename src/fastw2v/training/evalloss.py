@@ -30,6 +30,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from ..corpus.stream import release_pages
 from ..kernels.probe import probe_loss_sums
 from ..kernels.state import Probe, as_weights, make_probe_arrays
 
@@ -54,6 +55,12 @@ PROBE_MIN_CENTERS = 10
 
 #: Center ids handled per step while the probe is built: bounds its temporaries (a few MB).
 _BUILD_IDS = 1 << 16
+
+#: Most probe centers read between two releases of the token stream's pages
+#: (:func:`fastw2v.corpus.stream.release_pages`): the centers are random positions, so without
+#: releases building a 20,000-center probe would make nearly every page of a wiki100m-sized stream
+#: resident. 1,024 windows touch at most ~2,048 pages (8 MB).
+_RELEASE_CENTERS = 1024
 
 #: Offset of the probe's generator seed from the training seed, so it never replays a training
 #: stream.
@@ -84,7 +91,7 @@ def make_probe(tokens: np.ndarray, ns_probabilities: np.ndarray, window: int, ne
     n = len(tokens)
     pos_all = np.sort(rng.integers(0, n, size=n_centers)) if n else np.zeros(0, np.int64)
     offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
-    step = max(1, _BUILD_IDS // (2 * window))
+    step = max(1, min(_BUILD_IDS // (2 * window), _RELEASE_CENTERS))
     centers_parts, ctx_parts = [], []
     for s in range(0, len(pos_all), step):
         pos = pos_all[s:s + step]
@@ -104,6 +111,7 @@ def make_probe(tokens: np.ndarray, ns_probabilities: np.ndarray, window: int, ne
         has_context = (ctx >= 0).any(axis=1)
         centers_parts.append(centers[has_context])
         ctx_parts.append(ctx[has_context])
+        release_pages(tokens)
     centers = np.concatenate(centers_parts) if centers_parts else np.zeros(0, np.int32)
     ctx = (np.concatenate(ctx_parts) if ctx_parts
            else np.zeros((0, 2 * window), np.int32))
