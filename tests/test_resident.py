@@ -121,3 +121,33 @@ def test_release_free_memory_answers_whether_it_trimmed():
     assert isinstance(result, bool)
     if not expected:
         assert result is False
+
+
+# ------------------------------------------------------------------------------------------- #
+# checkpoint writing keeps no big temporaries
+# ------------------------------------------------------------------------------------------- #
+@pytest.mark.parametrize("size", [0, 1, (1 << 20) - 1, 1 << 20, (3 << 20) + 17])
+def test_sha256_file_over_chunk_boundaries(tmp_path, size):
+    import hashlib
+
+    from fastw2v.base.atomic import HASH_CHUNK_BYTES, sha256_file
+    assert HASH_CHUNK_BYTES == 1 << 20  # the sizes above straddle it
+    data = np.random.default_rng(size).integers(0, 256, size=size, dtype=np.uint8).tobytes()
+    (tmp_path / "f").write_bytes(data)
+    assert sha256_file(tmp_path / "f") == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("array", [
+    np.arange(12, dtype=np.float32).reshape(3, 4), np.arange(5, dtype=np.int64),
+    np.zeros((0, 4), dtype=np.float32), np.arange(6, dtype=np.uint64).reshape(2, 3),
+    np.arange(12, dtype=np.float32).reshape(3, 4)[:, :2]])
+def test_checkpoint_arrays_are_written_as_numpy_save_writes_them(tmp_path, array):
+    import hashlib
+
+    from fastw2v.training.checkpoint import _save_npy
+    digest = _save_npy(tmp_path / "a.npy", array)
+    np.save(tmp_path / "b.npy", np.ascontiguousarray(array))
+    data = (tmp_path / "a.npy").read_bytes()
+    assert data == (tmp_path / "b.npy").read_bytes()
+    assert digest == hashlib.sha256(data).hexdigest()
+    assert np.array_equal(np.load(tmp_path / "a.npy"), array)
