@@ -133,3 +133,14 @@ def test_load_missing_file(tmp_path):
 
 def test_repr_mentions_size():
     assert "2 words" in repr(Vocab(["a", "b"], [2, 1]))
+
+
+def test_compacted_vocabulary_is_equal_and_made_of_new_strings():
+    v = Vocab(["the", "a", "über", "naïve"], [5, 3, 2, 1])
+    c = v.compacted()
+    assert c == v
+    assert c.words == v.words and c.index == v.index
+    assert np.array_equal(c.counts, v.counts)
+    assert all(x is not y for x, y in zip(c.words, v.words) if len(x) > 1)
+    empty = Vocab([], [])
+    assert empty.compacted() == empty and len(empty.compacted()) == 0

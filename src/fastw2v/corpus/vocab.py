@@ -116,6 +116,15 @@ class Vocab:
             del items[max_vocab_size:]
         return cls([w for w, _ in items], [c for _, c in items])
 
+    def compacted(self) -> "Vocab":
+        """An equal vocabulary whose word strings are new objects, made one after another.
+
+        For a vocabulary picked out of many more words that were then freed (see
+        :func:`fastw2v.corpus.stream.build_stream`): the copies sit together in memory, so the
+        pages the originals shared with the freed words can go back to the operating system.
+        """
+        return Vocab("\n".join(self.words).split("\n") if self.words else [], self.counts)
+
     # -- container protocol ------------------------------------------------------------------
 
     def __len__(self) -> int:
