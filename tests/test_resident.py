@@ -6,6 +6,7 @@ measuring tests are skipped.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -144,10 +145,49 @@ def test_sha256_file_over_chunk_boundaries(tmp_path, size):
 def test_checkpoint_arrays_are_written_as_numpy_save_writes_them(tmp_path, array):
     import hashlib
 
+    from concurrent.futures import ThreadPoolExecutor
+
     from fastw2v.training.checkpoint import _save_npy
-    digest = _save_npy(tmp_path / "a.npy", array)
+    with ThreadPoolExecutor(1) as hasher:
+        digest = _save_npy(tmp_path / "a.npy", array, hasher).result()
     np.save(tmp_path / "b.npy", np.ascontiguousarray(array))
     data = (tmp_path / "a.npy").read_bytes()
     assert data == (tmp_path / "b.npy").read_bytes()
     assert digest == hashlib.sha256(data).hexdigest()
     assert np.array_equal(np.load(tmp_path / "a.npy"), array)
+
+
+def test_later_checkpoints_link_the_unchanged_vocabulary_file(tmp_path):
+    """A run's vocabulary never changes: from the second checkpoint on its file is a hard link
+    to the previous version's, and every version still loads and checks out."""
+    from fastw2v.corpus.vocab import Vocab
+    from fastw2v.training.checkpoint import MANIFEST, CheckpointDir, load_checkpoint
+
+    def current_version_dir(ck):
+        return ck / json.loads((ck / MANIFEST).read_text())["current"]
+
+    path = tmp_path / "s.i32"
+    write_stream(path, n_ids=4096)
+    vocab = Vocab([f"w{i}" for i in range(N_WORDS)], np.full(N_WORDS, 10))
+    tr = Trainer(TrainConfig(dim=8, workers=1, epochs=2, min_count=1), open_tokens(path),
+                 vocab.counts, eval_loss=False)
+    store = CheckpointDir(tmp_path / "ck").open()
+
+    def save(v):
+        store.save(config=tr.config, vocab=v, syn0=tr.syn0, syn1=tr.syn1,
+                   arrays=tr.state_arrays(), meta=tr.state_meta(), syn1hs=tr.syn1hs)
+        return current_version_dir(store.path) / "vocab.tsv"
+
+    try:
+        first = save(vocab)
+        inode = first.stat().st_ino
+        assert first.stat().st_nlink == 1
+        second = save(vocab)
+        assert second != first and second.stat().st_ino == inode  # linked, not rewritten
+        assert load_checkpoint(store.path).vocab == vocab
+        equal_but_new = Vocab(list(vocab.words), vocab.counts)
+        third = save(equal_but_new)  # another object: written again
+        assert third.stat().st_ino != inode
+        assert load_checkpoint(store.path).vocab == vocab
+    finally:
+        store.close()

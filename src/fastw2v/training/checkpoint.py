@@ -36,14 +36,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
 import re
 import shutil
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 from numpy.lib import format as npformat
@@ -71,6 +73,11 @@ logger = logging.getLogger("fastw2v")
 FORMAT_NAME = "fastw2v-checkpoint"
 FORMAT_VERSION = 2
 MANIFEST = "checkpoint.json"
+
+#: Threads hashing a checkpoint's weight files while the calling thread writes them. Hashing
+#: (SHA-256, ~1.4 GB/s a core here) is the largest part of a checkpoint; the training threads
+#: are stopped meanwhile, so two cores are free on the smallest machine we aim at.
+HASH_THREADS = 2
 LOCK_FILE = ".fastw2v.lock"
 META = "meta.json"
 _WEIGHTS = ("syn0.npy", "syn1.npy")
@@ -190,8 +197,17 @@ def _remove_unreferenced(path: Path, current: Optional[str]) -> None:
                 (path / name).unlink()
 
 
-def _save_npy(path: Path, array: np.ndarray) -> str:
-    """Write ``array`` as a ``.npy`` file (the bytes ``numpy.save`` writes); returns the SHA-256.
+def _npy_digest(header: bytes, data: memoryview) -> str:
+    digest = hashlib.sha256(header)
+    digest.update(data)  # releases the GIL
+    return digest.hexdigest()
+
+
+def _save_npy(path: Path, array: np.ndarray, hasher: Executor) -> "Future[str]":
+    """Write ``array`` as a ``.npy`` file (the bytes ``numpy.save`` writes); returns the future
+    SHA-256 of what was meant to be written, hashed from memory on a ``hasher`` thread while this
+    one writes (a write that went wrong on its way to the file is then caught when the checkpoint
+    is read). The array must not change until the future is done.
 
     The data goes to the file straight from the array's memory in one ``write`` (errors keep
     their errno). ``numpy.save`` to a writer that is not a real file copies it through 16 MB
@@ -199,21 +215,45 @@ def _save_npy(path: Path, array: np.ndarray) -> str:
     resident memory after the first checkpoint on wiki100m).
     """
     array = np.ascontiguousarray(array)
+    out = io.BytesIO()
+    npformat.write_array_header_1_0(out, npformat.header_data_from_array_1_0(array))
+    header = out.getvalue()
+    data = memoryview(array.reshape(-1)).cast("B")
+    digest = hasher.submit(_npy_digest, header, data)
     with open(path, "wb") as fh:
-        out = PlainWriter(fh)
-        npformat.write_array_header_1_0(out, npformat.header_data_from_array_1_0(array))
+        writer = PlainWriter(fh)
+        writer.write(header)
         if array.size:
-            out.write(memoryview(array.reshape(-1)).cast("B"))
-    return sha256_file(path)
+            writer.write(data)
+    return digest
+
+
+def _save_vocab(tmp: Path, vocab: Vocab, path: Path,
+                vocab_from: Optional[Tuple[str, str]]) -> str:
+    """Put the vocabulary file into the new version ``tmp``; return its SHA-256."""
+    if vocab_from is not None:
+        version, digest = vocab_from
+        try:
+            os.link(path / version / _VOCAB, tmp / _VOCAB)
+            return digest
+        except OSError:  # no such version any more, or no hard links here: write it
+            with contextlib.suppress(FileNotFoundError):
+                (tmp / _VOCAB).unlink()
+    vocab.save(tmp / _VOCAB)
+    return sha256_file(tmp / _VOCAB)
 
 
 def save_checkpoint(path: PathLike, *, config: TrainConfig, vocab: Vocab, syn0: np.ndarray,
                     syn1: np.ndarray, arrays: Dict[str, np.ndarray], meta: Dict[str, Any],
                     fingerprint: Optional[str] = None,
-                    syn1hs: Optional[np.ndarray] = None) -> Path:
+                    syn1hs: Optional[np.ndarray] = None,
+                    vocab_from: Optional[Tuple[str, str]] = None) -> Path:
     """Write a new checkpoint into the directory ``path`` (created if needed) and make it the
     current one in a single atomic step (see the module docstring). ``syn1hs`` (hierarchical
-    softmax's inner-node vectors) is saved when it has rows.
+    softmax's inner-node vectors) is saved when it has rows. ``vocab_from`` is ``(version,
+    sha256)`` of an existing version of ``path`` whose vocabulary file holds ``vocab``: the new
+    version then gets a hard link to that file instead of writing it again (a run's vocabulary
+    never changes; writing it was a third of a checkpoint's time). See :meth:`CheckpointDir.save`.
 
     A full disk raises :class:`fastw2v.base.atomic.WriteError` naming the file; the previous
     checkpoint is then still the current one. Returns ``path``.
@@ -226,15 +266,20 @@ def save_checkpoint(path: PathLike, *, config: TrainConfig, vocab: Vocab, syn0: 
     final = path / name
     try:
         with write_errors(final):
-            digests = {"syn0.npy": _save_npy(tmp / "syn0.npy", syn0),
-                       "syn1.npy": _save_npy(tmp / "syn1.npy", syn1)}
-            if syn1hs is not None and syn1hs.shape[0]:
-                digests[_HS_WEIGHTS] = _save_npy(tmp / _HS_WEIGHTS, syn1hs)
-            with open(tmp / _STATE, "wb") as fh:
-                np.savez(fh, **{k: np.ascontiguousarray(arrays[k]) for k in _ARRAYS})
-            digests[_STATE] = sha256_file(tmp / _STATE)
-            vocab.save(tmp / _VOCAB)
-            digests[_VOCAB] = sha256_file(tmp / _VOCAB)
+            # The weight files are hashed on other threads while this one writes them (the
+            # training threads are stopped while a checkpoint is written); leaving the pool
+            # waits for them, also after an error.
+            with ThreadPoolExecutor(max_workers=HASH_THREADS,
+                                    thread_name_prefix="fastw2v-hash") as hasher:
+                pending = {"syn0.npy": _save_npy(tmp / "syn0.npy", syn0, hasher),
+                           "syn1.npy": _save_npy(tmp / "syn1.npy", syn1, hasher)}
+                if syn1hs is not None and syn1hs.shape[0]:
+                    pending[_HS_WEIGHTS] = _save_npy(tmp / _HS_WEIGHTS, syn1hs, hasher)
+                with open(tmp / _STATE, "wb") as fh:
+                    np.savez(fh, **{k: np.ascontiguousarray(arrays[k]) for k in _ARRAYS})
+                digests = {_STATE: sha256_file(tmp / _STATE),
+                           _VOCAB: _save_vocab(tmp, vocab, path, vocab_from)}
+            digests.update((file, future.result()) for file, future in pending.items())
             doc = {"config": config.to_dict(), "state": meta,
                    "corpus": {"tokens_sha256": fingerprint}, "files": digests}
             text = json.dumps(doc, indent=1).encode("utf-8")
@@ -351,6 +396,9 @@ class CheckpointDir:
         self.overwrite, self.resuming = overwrite, resuming
         self._lock_fd: Optional[int] = None
         self._created = False
+        # The vocabulary last saved here and (version, SHA-256) of its file, for the next save.
+        self._vocab: Optional[Vocab] = None
+        self._vocab_file: Optional[Tuple[str, str]] = None
         self.saved: Optional[Dict[str, Any]] = None  # the state of the last checkpoint written
 
     def open(self) -> "CheckpointDir":
@@ -396,9 +444,18 @@ class CheckpointDir:
         return (self.path / MANIFEST).exists()
 
     def save(self, **kwargs) -> Path:
-        """:func:`save_checkpoint` into this directory; remembers what was saved."""
-        path = save_checkpoint(self.path, **kwargs)
+        """:func:`save_checkpoint` into this directory; remembers what was saved. From the second
+        checkpoint of the same :class:`Vocab` object on, the vocabulary file is linked from the
+        version written before instead of being written again."""
+        vocab = kwargs["vocab"]
+        self._vocab, reuse = None, self._vocab_file if self._vocab is vocab else None
+        path = save_checkpoint(self.path, vocab_from=reuse, **kwargs)
         self.saved = dict(kwargs["meta"])
+        with contextlib.suppress(ModelFormatError, OSError, KeyError, TypeError):
+            manifest = _read_manifest(self.path)  # what was just written, a few hundred bytes
+            version = manifest["current"]
+            self._vocab_file = (version, _read_meta(self.path / version, manifest)["files"][_VOCAB])
+            self._vocab = vocab
         return path
 
     def close(self) -> None:
