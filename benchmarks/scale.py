@@ -7,10 +7,11 @@ Each corpus runs in a fresh child process: ``fastw2v.train(corpus, epochs=1, ...
 words, build the vocabulary, write the int32 token stream to a temporary file, memory-map it,
 train one epoch, return the vectors). The child reports
 
-* peak RSS (``VmHWM``): every resident page, including the pages of the memory-mapped token
-  stream that training has touched. Those are file-backed page cache: the kernel drops them under
-  memory pressure and re-reads them, so they grow with the corpus without costing RAM that is
-  needed;
+* peak RSS (``VmHWM``): every resident page, including those of the memory-mapped token stream
+  that are mapped at the time. Training drops the pages it has read twice a second
+  (:func:`fastw2v.corpus.stream.release_pages`), so only a few MB of the stream are resident at a
+  time and the peak RSS does not grow with the corpus (before that change the whole stream was:
+  the file-backed pages grew with the tokens, though the kernel could reclaim them);
 * peak anonymous RSS (``RssAnon``, sampled every 20 ms): the memory the process really owns
   (Python objects, word counts, the weight matrices). This is what must not grow with the corpus
   beyond the vocabulary's share;
@@ -211,7 +212,7 @@ def main(argv=None) -> None:
         print(f"{b['corpus']}: {b['tokens'] / a['tokens']:.1f}x the tokens, the same vocabulary "
               f"({b['vocab']:,} vs {a['vocab']:,} words): peak anonymous RSS "
               f"{b['peak_anon_mb'] - a['peak_anon_mb']:+,.0f} MB, peak RSS "
-              f"{b['peak_rss_mb'] - a['peak_rss_mb']:+,.0f} MB (the token stream's pages: "
+              f"{b['peak_rss_mb'] - a['peak_rss_mb']:+,.0f} MB (the token stream file: "
               f"{(b['tokens'] - a['tokens']) * 4 / 2**20:+,.0f} MB).")
 
 

@@ -191,3 +191,23 @@ def test_later_checkpoints_link_the_unchanged_vocabulary_file(tmp_path):
         assert load_checkpoint(store.path).vocab == vocab
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("dim", [10, 16, 100])
+def test_take_vectors_moves_the_rows_in_place_and_frees_the_other_weights(tmp_path, dim,
+                                                                          monkeypatch):
+    """The vectors ``train()`` returns are made in the input matrix's own memory: no copy of it
+    at the end of a run, when both weight matrices are still held."""
+    monkeypatch.setattr(trainer_module, "_COMPACT_ROWS", 7)  # many blocks, a ragged last one
+    path = tmp_path / "s.i32"
+    write_stream(path, n_ids=1 << 14)
+    tr = Trainer(TrainConfig(dim=dim, workers=1, epochs=1, min_count=1), open_tokens(path),
+                 np.full(N_WORDS, 100, dtype=np.int64), eval_loss=False)
+    tr.run(progress=False)
+    expected = tr.vectors
+    buffer = tr.syn0
+    taken = tr.take_vectors()
+    assert tr.weights is None
+    assert taken.shape == (N_WORDS, dim) and taken.dtype == np.float32
+    assert taken.flags.c_contiguous and np.shares_memory(taken, buffer)
+    assert np.array_equal(taken, expected)

@@ -405,7 +405,7 @@ def _train(corpus, config, *, cache_dir, use_cache, progress, callbacks, checkpo
                     count(len(prepared.vocab), "vector"), run.seconds,
                     f"{stats['raw_words_per_sec']:,.0f}", count(len(run.epochs), "epoch"),
                     count(prepared.n_raw_tokens, "word"), stats["total_seconds"])
-        emb = Embeddings(trainer.vectors, list(prepared.vocab.words),
+        emb = Embeddings(trainer.take_vectors(), list(prepared.vocab.words),
                          counts=prepared.vocab.counts, config=config, stats=stats)
         if store is not None and not keep_checkpoint:
             with critical("removing the finished run's checkpoint", raise_held=False):
