@@ -11,10 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import logging
 import sys
-
-logger = logging.getLogger("fastw2v")
 
 __all__ = ["release_free_memory"]
 

@@ -74,10 +74,6 @@ FORMAT_NAME = "fastw2v-checkpoint"
 FORMAT_VERSION = 2
 MANIFEST = "checkpoint.json"
 
-#: Threads hashing a checkpoint's weight files while the calling thread writes them. Hashing
-#: (SHA-256, ~1.4 GB/s a core here) is the largest part of a checkpoint; the training threads
-#: are stopped meanwhile, so two cores are free on the smallest machine we aim at.
-HASH_THREADS = 2
 LOCK_FILE = ".fastw2v.lock"
 META = "meta.json"
 _WEIGHTS = ("syn0.npy", "syn1.npy")
@@ -88,6 +84,11 @@ _DATA_FILES = _WEIGHTS + (_STATE, _VOCAB)
 _HS_WEIGHTS = "syn1hs.npy"
 _VERSION_DIR = re.compile(r"^v\d{6,}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+#: Threads hashing a checkpoint's weight files while the calling thread writes them. Hashing
+#: (SHA-256, ~1.4 GB/s a core here) is the largest part of a checkpoint; the training threads
+#: are stopped meanwhile, so two cores are free on the smallest machine we aim at.
+HASH_THREADS = 2
 
 
 @dataclass
