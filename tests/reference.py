@@ -131,6 +131,17 @@ class ReferenceRNG:
         return (self.next() >> 32) < t
 
 
+def random_stream(seed, n_words, lengths):
+    """A token stream of random word ids below ``n_words``: one sentence of each length in
+    ``lengths``, each followed by the end marker (-1), as the corpus encoder writes them."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n in lengths:
+        parts.append(rng.integers(0, n_words, n).astype(np.int32))
+        parts.append(np.array([-1], dtype=np.int32))
+    return np.concatenate(parts)
+
+
 def split_sentences(tokens):
     sentences, cur = [], []
     for w in tokens:

@@ -181,15 +181,6 @@ def test_hs_step_is_minus_alpha_times_finite_difference_gradient():
 
 
 # --- whole drivers against a draw-for-draw replay ------------------------------------------------
-def _stream(seed, n_words, lengths):
-    rng = np.random.default_rng(seed)
-    parts = []
-    for n in lengths:
-        parts.append(rng.integers(0, n_words, n).astype(np.int32))
-        parts.append(np.array([-1], dtype=np.int32))
-    return np.concatenate(parts)
-
-
 def _run_hs_driver(sg, tokens, syn0, syn1, syn1hs, counts, *, window, negative, sample, alpha,
                    seed):
     """One thread over the whole stream with the state built as training builds it."""
@@ -211,10 +202,10 @@ def test_driver_matches_sentence_by_sentence_reference(sg, negative, case):
     v, d, window = 40, 8, 3
     counts = np.sort(np.random.default_rng(0).integers(1, 1000, v))[::-1].astype(np.int64)
     if case == "short_sentences_subsampled":
-        tokens = _stream(1, v, [1, 7, 30, 2, 120, 60])
+        tokens = ref.random_stream(1, v, [1, 7, 30, 2, 120, 60])
         sample = 1e-2
     else:  # a sentence 2.5 blocks long: exercises the carry-over between blocks
-        tokens = _stream(2, v, [int(2.5 * BLOCK_TOKENS) + 17, 9])
+        tokens = ref.random_stream(2, v, [int(2.5 * BLOCK_TOKENS) + 17, 9])
         sample = 0.0
     syn0, syn1, syn1hs = _weights(v, d, seed=3, scale=0.1)
     syn1hs = np.ascontiguousarray(syn1hs[:v - 1])
@@ -241,7 +232,7 @@ def test_hs_turns_off_shared_negatives():
 
 # --- the trainer: weights, evaluation loss, checkpoints ------------------------------------------
 def test_trainer_allocates_inner_node_vectors_only_with_hs():
-    tokens = _stream(4, 30, [50, 80, 20] * 20)
+    tokens = ref.random_stream(4, 30, [50, 80, 20] * 20)
     counts = np.bincount(tokens[tokens >= 0], minlength=30).astype(np.int64) + 1
     with_hs = Trainer(TrainConfig(dim=10, workers=1, min_count=1, hs=True, negative=0), tokens,
                       counts)
@@ -266,7 +257,7 @@ def test_make_weights_and_as_weights_shapes():
 def test_evaluation_loss_is_the_objective_trained(sg, negative):
     """The probe's loss with hierarchical softmax, recomputed example by example with the
     reference's loss functions."""
-    tokens = _stream(5, 30, [12, 40, 3, 25])
+    tokens = ref.random_stream(5, 30, [12, 40, 3, 25])
     counts = np.bincount(tokens[tokens >= 0], minlength=30).astype(np.int64) + 1
     tree = huffman_codes(counts)
     paths = _paths(tree)

@@ -221,15 +221,6 @@ def test_learning_rate_decays_linearly_over_total_words():
 
 
 # --- whole drivers against a draw-for-draw replay ------------------------------------------------
-def _stream(seed, n_words, lengths):
-    rng = np.random.default_rng(seed)
-    parts = []
-    for n in lengths:
-        parts.append(rng.integers(0, n_words, n).astype(np.int32))
-        parts.append(np.array([-1], dtype=np.int32))
-    return np.concatenate(parts)
-
-
 def _run_driver(sg, tokens, syn0, syn1, counts, *, window, negative, sample, alpha, seed):
     """One thread over the whole stream at constant ``alpha``, with the state built as training
     builds it (:mod:`fastw2v.kernels.state`), so this runs training's specialisation."""
@@ -251,10 +242,10 @@ def test_driver_matches_sentence_by_sentence_reference(sg, case):
     v, d, window, negative = 40, 8, 3, 4
     counts = np.sort(np.random.default_rng(0).integers(1, 1000, v))[::-1].astype(np.int64)
     if case == "short_sentences_subsampled":
-        tokens = _stream(1, v, [1, 7, 30, 2, 120, 60])
+        tokens = ref.random_stream(1, v, [1, 7, 30, 2, 120, 60])
         sample = 1e-2
     else:  # a sentence 2.5 blocks long: exercises the carry-over between blocks
-        tokens = _stream(2, v, [int(2.5 * BLOCK_TOKENS) + 17, 9])
+        tokens = ref.random_stream(2, v, [int(2.5 * BLOCK_TOKENS) + 17, 9])
         sample = 0.0
     syn0, syn1 = _weights(v, d, seed=3, scale=0.1)
     s0, s1 = syn0.copy(), syn1.copy()
@@ -289,7 +280,7 @@ def test_windows_never_cross_sentence_boundaries():
 def test_weight_rows_are_padded_aligned_and_padding_stays_zero():
     from fastw2v.config import TrainConfig
     from fastw2v.training.trainer import Trainer
-    tokens = _stream(4, 30, [50, 80, 20] * 20)
+    tokens = ref.random_stream(4, 30, [50, 80, 20] * 20)
     counts = np.bincount(tokens[tokens >= 0], minlength=30).astype(np.int64) + 1
     for kernel in (dict(sg=True), dict(sg=True, shared_negatives=False), dict(sg=False)):
         tr = Trainer(TrainConfig(dim=10, workers=1, epochs=2, min_count=1, sample=0.0, **kernel),
@@ -306,7 +297,7 @@ def test_weight_rows_are_padded_aligned_and_padding_stays_zero():
 def test_padding_does_not_change_the_result(sg):
     v, window, negative = 40, 3, 4
     counts = np.sort(np.random.default_rng(0).integers(1, 1000, v))[::-1].astype(np.int64)
-    tokens = _stream(1, v, [1, 7, 30, 2, 120, 60])
+    tokens = ref.random_stream(1, v, [1, 7, 30, 2, 120, 60])
     syn0, syn1 = _weights(v, 12, seed=3, scale=0.1)
     pad0, pad1 = (np.zeros((v, 16), np.float32) for _ in range(2))
     pad0[:, :12], pad1[:, :12] = syn0, syn1
@@ -329,7 +320,7 @@ def test_training_and_kernel_tests_compile_one_specialisation(tmp_path):
     from fastw2v.config import TrainConfig
     from fastw2v.training.trainer import Trainer
 
-    tokens = _stream(6, 30, [40, 90, 15] * 10)
+    tokens = ref.random_stream(6, 30, [40, 90, 15] * 10)
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("\n".join(" ".join(f"w{w}" for w in s)
                                 for s in ref.split_sentences(tokens)) + "\n")
