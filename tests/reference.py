@@ -131,13 +131,15 @@ class ReferenceRNG:
         return (self.next() >> 32) < t
 
 
-def random_stream(seed, n_words, lengths):
+def random_stream(seed, n_words, lengths, zipf=None):
     """A token stream of random word ids below ``n_words``: one sentence of each length in
-    ``lengths``, each followed by the end marker (-1), as the corpus encoder writes them."""
+    ``lengths``, each followed by the end marker (-1), as the corpus encoder writes them. Ids are
+    uniform, or with ``zipf`` Zipf-distributed with that exponent (folded below ``n_words``)."""
     rng = np.random.default_rng(seed)
     parts = []
     for n in lengths:
-        parts.append(rng.integers(0, n_words, n).astype(np.int32))
+        ids = rng.integers(0, n_words, n) if zipf is None else rng.zipf(zipf, n) % n_words
+        parts.append(ids.astype(np.int32))
         parts.append(np.array([-1], dtype=np.int32))
     return np.concatenate(parts)
 

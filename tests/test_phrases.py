@@ -21,15 +21,6 @@ from fastw2v.phrases.scoring import check_threshold, score_pairs
 from cli_helpers import assert_clean_error, run
 
 
-def _stream(seed, n_words, lengths):
-    rng = np.random.default_rng(seed)
-    parts = []
-    for n in lengths:
-        parts.append((rng.zipf(1.3, n) % n_words).astype(np.int32))
-        parts.append(np.array([-1], dtype=np.int32))
-    return np.concatenate(parts)
-
-
 def _dict_counts(tokens, max_pairs=None):
     """Adjacent pairs counted with a dict, pruned as the vocabulary is pruned (the reference)."""
     counts, threshold = {}, 0
@@ -53,7 +44,7 @@ def _as_dict(pc):
 # --- counting -----------------------------------------------------------------------------------
 def test_pair_counts_match_a_dict_and_never_cross_sentences(monkeypatch):
     monkeypatch.setattr(counting, "INITIAL_SLOTS", 1 << 10)  # the table must grow several times
-    tokens = _stream(0, 5000, [3000, 1, 2, 7000, 500])
+    tokens = ref.random_stream(0, 5000, [3000, 1, 2, 7000, 500], zipf=1.3)
     got = count_adjacent_pairs(tokens, max_pairs=10**9)
     want, _ = _dict_counts(tokens)
     assert _as_dict(got) == want and len(want) > 4 * (1 << 10)
@@ -63,7 +54,7 @@ def test_pair_counts_match_a_dict_and_never_cross_sentences(monkeypatch):
 
 @pytest.mark.parametrize("max_pairs", [50, 400, 2000])
 def test_bounded_memory_prunes_like_the_vocabulary(max_pairs):
-    tokens = _stream(1, 3000, [4000, 3000, 200])
+    tokens = ref.random_stream(1, 3000, [4000, 3000, 200], zipf=1.3)
     got = count_adjacent_pairs(tokens, max_pairs=max_pairs)
     want, threshold = _dict_counts(tokens, max_pairs)
     assert threshold > 0 and got.prune_threshold == threshold
