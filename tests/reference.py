@@ -158,6 +158,18 @@ def split_sentences(tokens):
     return sentences
 
 
+def _windows(tokens, rng, window, keep_threshold):
+    """Every kept center word with its shrunk window's context words, drawn as the kernels draw
+    them: a sentence's keep tests first, then one window draw per center. A caller's draws for a
+    center (its negatives) happen before the next center's window is drawn."""
+    for sentence in split_sentences(tokens):
+        kept = [w for w in sentence if rng.keep(keep_threshold, w)]
+        for i, word in enumerate(kept):
+            b = 1 + rng.below(window)
+            lo, hi = max(0, i - b), min(len(kept), i + b + 1)
+            yield word, [kept[j] for j in range(lo, hi) if j != i]
+
+
 def train_reference(tokens, syn0, syn1, *, sg, window, negative, alpha, keep_threshold,
                     ns_threshold, ns_alias, sig_table, rng_state, hs=None):
     """A whole single-thread pass at constant ``alpha``, sentence by sentence, no blocks.
@@ -177,28 +189,22 @@ def train_reference(tokens, syn0, syn1, *, sg, window, negative, alpha, keep_thr
     syn0 = syn0.astype(np.float64)
     syn1 = syn1.astype(np.float64)
     rng = ReferenceRNG(rng_state)
-    for sentence in split_sentences(tokens):
-        kept = [w for w in sentence if rng.keep(keep_threshold, w)]
-        for i, word in enumerate(kept):
-            b = 1 + rng.below(window)
-            lo, hi = max(0, i - b), min(len(kept), i + b + 1)
-            positions = [j for j in range(lo, hi) if j != i]
-            if sg == "hogbatch":
-                if positions:
-                    targets = _targets(rng, word, negative, ns_threshold, ns_alias)
-                    syn0, syn1 = hogbatch_update(syn0, syn1, [kept[j] for j in positions],
-                                                 targets, alpha, sig_table)
-            elif sg:
-                for j in positions:
-                    targets = _targets(rng, word, negative, ns_threshold, ns_alias)
-                    h = syn0[kept[j]].copy()
-                    syn0[kept[j]] = h + ns_step(h, syn1, targets, alpha, sig_table)
-            elif positions:
+    for word, contexts in _windows(tokens, rng, window, keep_threshold):
+        if sg == "hogbatch":
+            if contexts:
                 targets = _targets(rng, word, negative, ns_threshold, ns_alias)
-                h = np.mean([syn0[kept[j]] for j in positions], axis=0)
-                neu1e = ns_step(h, syn1, targets, alpha, sig_table)
-                for j in positions:
-                    syn0[kept[j]] = syn0[kept[j]] + neu1e
+                syn0, syn1 = hogbatch_update(syn0, syn1, contexts, targets, alpha, sig_table)
+        elif sg:
+            for c in contexts:
+                targets = _targets(rng, word, negative, ns_threshold, ns_alias)
+                h = syn0[c].copy()
+                syn0[c] = h + ns_step(h, syn1, targets, alpha, sig_table)
+        elif contexts:
+            targets = _targets(rng, word, negative, ns_threshold, ns_alias)
+            h = np.mean([syn0[c] for c in contexts], axis=0)
+            neu1e = ns_step(h, syn1, targets, alpha, sig_table)
+            for c in contexts:
+                syn0[c] = syn0[c] + neu1e
     return syn0, syn1
 
 
@@ -265,21 +271,16 @@ def _train_reference_hs(tokens, syn0, syn1, hs, *, sg, window, negative, alpha, 
             neu1e = neu1e + ns_step(h, syn1, targets, alpha, sig_table)
         return neu1e
 
-    for sentence in split_sentences(tokens):
-        kept = [w for w in sentence if rng.keep(keep_threshold, w)]
-        for i, word in enumerate(kept):
-            b = 1 + rng.below(window)
-            lo, hi = max(0, i - b), min(len(kept), i + b + 1)
-            positions = [j for j in range(lo, hi) if j != i]
-            if sg:
-                for j in positions:
-                    h = syn0[kept[j]].copy()
-                    syn0[kept[j]] = h + step(h, word)
-            elif positions:
-                h = np.mean([syn0[kept[j]] for j in positions], axis=0)
-                neu1e = step(h, word)
-                for j in positions:
-                    syn0[kept[j]] = syn0[kept[j]] + neu1e
+    for word, contexts in _windows(tokens, rng, window, keep_threshold):
+        if sg:
+            for c in contexts:
+                h = syn0[c].copy()
+                syn0[c] = h + step(h, word)
+        elif contexts:
+            h = np.mean([syn0[c] for c in contexts], axis=0)
+            neu1e = step(h, word)
+            for c in contexts:
+                syn0[c] = syn0[c] + neu1e
     return syn0, syn1, syn1hs
 
 
