@@ -60,6 +60,8 @@ _COMPRESS = {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress}
 
 def _reference(data: bytes):
     """What prepare_corpus(min_count=1) must produce, computed the obvious way."""
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark at the start is skipped
+        data = data[3:]
     tokens = data.split()
     counts = Counter(t.decode("utf-8", "replace") for t in tokens)
     vocab = Vocab.from_counts(counts, 1)
@@ -121,6 +123,8 @@ def _assert_as_reference(got, data: bytes) -> None:
 @example(data=b"", chunk=1)
 @example(data=b" \n\t\r\x0b\x0c", chunk=1)
 @example(data=bytes(range(256)), chunk=3)
+@example(data=b"\xef\xbb\xbf", chunk=1)  # a byte-order mark alone: no token
+@example(data=b"\xef\xbb\xbfa\xef\xbb\xbf b\n", chunk=2)  # only the leading one is skipped
 @example(data=b"\x1f\x8b\x08 junk that looks like gzip", chunk=4)
 @example(data=b"BZh9 junk that looks like bzip2", chunk=4)
 def test_prepare_corpus_on_arbitrary_bytes(tmp_path, data, chunk):
