@@ -9,8 +9,10 @@ rank  units                                    what they are
 ====  =======================================  ==============================================
 0     ``errors``, ``_version``                 exception types, the version
 1     ``base``                                 validation, paths, atomic writes, terminal, JSON
-2     ``config``                               the frozen, validated TrainConfig
-3     ``kernels``, ``corpus``, ``vectors``     numba code; corpus to token stream; vectors
+2     ``config``, ``kernels``                  the frozen, validated TrainConfig; numba code
+                                               (it imports nothing of fastw2v's but itself)
+3     ``corpus``, ``vectors``                  corpus to token stream (its split and word
+                                               look-up are compiled); vectors
 4     ``wiki``, ``analysis``, ``phrases``      dumps to text; functions of an Embeddings;
                                                phrase detection (word2phrase)
 5     ``training``                             the public train(), threads, checkpoints
@@ -46,8 +48,8 @@ PACKAGE_DIR = Path(fastw2v.__file__).resolve().parent
 RANKS: Dict[str, int] = {
     "errors": 0, "_version": 0,
     "base": 1,
-    "config": 2,
-    "kernels": 3, "corpus": 3, "vectors": 3,
+    "config": 2, "kernels": 2,
+    "corpus": 3, "vectors": 3,
     "wiki": 4, "analysis": 4, "phrases": 4,
     "training": 5,
     "bench": 6, "compat": 6, "cluster": 6,

@@ -12,11 +12,11 @@ with a marker. Training opens the file with ``np.memmap(path, dtype=np.int32, mo
 How the encoding is done
 ------------------------
 Without ``max_vocab_size`` the corpus is read **once**: each token gets a provisional id in order
-of first appearance (a ``defaultdict`` whose default factory hands out the next integer; the look-up
-runs in C through ``map``), the provisional ids are written to the output file and counted with
-``np.bincount``; once the vocabulary is known a lookup array maps provisional to final ids and the
-file is rewritten in place, shorter (OOV dropped). On wiki100m this is ~2x faster than counting
-in one pass and encoding in a second, because decompressing and splitting the text dominate.
+of first appearance (the compiled split and hash look-up of :mod:`fastw2v.kernels.tokens`), the
+provisional ids are written to the output file and counted with ``np.bincount``; once the
+vocabulary is known a lookup array maps provisional to final ids and the file is rewritten in
+place, shorter (OOV dropped). On wiki100m this is ~2x faster than counting in one pass and
+encoding in a second. Encoding with a known vocabulary uses the same compiled look-up.
 With ``max_vocab_size`` the distinct words of the corpus may not fit in memory, so the corpus is
 counted with pruning (:func:`fastw2v.corpus.reader.count_words`) and then encoded in a second pass
 (:func:`encode_corpus`).
@@ -29,7 +29,6 @@ import itertools
 import logging
 import mmap
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Dict, Iterable, List, Optional, Tuple
@@ -39,6 +38,7 @@ import numpy as np
 from ..base.paths import PathLike
 from ..base.progress import SILENT, Progress
 from ..base.text import count
+from ..kernels.tokens import WordIds
 from . import reader as _corpus
 from ..errors import CorpusError, ModelFormatError
 from .vocab import Vocab
@@ -247,13 +247,12 @@ def lookup_ids(tokens: List[bytes], marker: Optional[bytes], lookup: Dict[bytes,
                 del lookup[marker]
 
 
-def _encode_block(block: bytes, lookup: Dict[bytes, int], vocab: Vocab,
-                  replaced_words: bool) -> np.ndarray:
-    """Ids of a block's tokens: vocabulary ids, SENTENCE_END for newlines, _OOV otherwise."""
+def _encode_block(block: bytes, lookup: Dict[bytes, int], vocab: Vocab) -> np.ndarray:
+    """Ids of a block's tokens: vocabulary ids, SENTENCE_END for newlines, _OOV otherwise; a
+    token that is not valid UTF-8 is looked up in its U+FFFD-replaced form (in Python)."""
     tokens, marker = _corpus.split_with_newlines(block)
     ids = lookup_ids(tokens, marker, lookup, SENTENCE_END, _OOV)
-    if replaced_words:
-        _resolve_undecodable(tokens, ids, vocab)
+    _resolve_undecodable(tokens, ids, vocab)
     return ids
 
 
@@ -308,15 +307,22 @@ def _encode_blocks(blocks: Iterable[bytes], vocab: Vocab, out: BinaryIO,
                    oov_ends_sentence: bool = False,
                    on_block: Optional[Callable[[], None]] = None) -> Tuple[int, int, int]:
     """Encode ``blocks``; returns ``(ids written, raw tokens, non-empty lines)``."""
-    lookup = _vocab_lookup(vocab)
     # Words that were not valid UTF-8 are in the vocabulary in replaced form (U+FFFD), so their
-    # original bytes need a slower second look-up; skip it when no word has a U+FFFD.
+    # original bytes need a slower second look-up (in Python, token by token); the compiled
+    # look-up serves every vocabulary without a U+FFFD.
     replaced_words = any("\ufffd" in w for w in vocab.words)
+    if replaced_words:
+        lookup = _vocab_lookup(vocab)
+        encode = lambda block: _encode_block(block, lookup, vocab)  # noqa: E731
+    else:
+        word_ids = WordIds((w.encode("utf-8") for w in vocab.words), insert=False,
+                           newline_id=SENTENCE_END, missing_id=_OOV)
+        encode = word_ids.encode
     compactor = _Compactor()
     lines = _LineCounter(SENTENCE_END)
     n = n_raw = 0
     for block in blocks:
-        ids = _encode_block(block, lookup, vocab, replaced_words)
+        ids = encode(block)
         n_raw += ids.size - int(np.count_nonzero(ids == SENTENCE_END))
         lines.feed(ids)
         if oov_ends_sentence:
@@ -345,9 +351,7 @@ class _FirstPass:
 def _first_pass(path: Path, out: BinaryIO, chunk_bytes: int,
                 progress: Progress = SILENT) -> _FirstPass:
     """Write provisional ids (first-seen order, 0 = newline) of every token to ``out``."""
-    next_id = itertools.count(1)
-    ids_of: Dict[bytes, int] = defaultdict(next_id.__next__)
-    ids_of[_corpus.NEWLINE_TOKEN] = 0
+    word_ids = WordIds(insert=True, first_id=1, newline_id=0)  # compiled split and look-up
     counts = np.zeros(1 << 16, dtype=np.int64)
     n_ids = 0
     n_words = 0
@@ -355,35 +359,19 @@ def _first_pass(path: Path, out: BinaryIO, chunk_bytes: int,
     with progress.stage(f"reading {path.name}", path.stat().st_size, "B") as stage, \
             contextlib.closing(_corpus.iter_blocks(path, chunk_bytes, position=where)) as blocks:
         for block in blocks:
-            tokens, marker = _corpus.split_with_newlines(block)
-            restore = None
-            if marker is not None and marker != _corpus.NEWLINE_TOKEN:
-                # Temporarily map the in-band marker to 0 (it does not occur in this block). It
-                # consumes no id, so insertion order of ``ids_of`` stays the id order.
-                restore = (marker in ids_of, ids_of.get(marker))
-                ids_of[marker] = 0
-            try:
-                ids = np.fromiter(map(ids_of.__getitem__, tokens), dtype=TOKEN_DTYPE,
-                                  count=len(tokens))
-            finally:
-                if restore is not None:
-                    if restore[0]:
-                        ids_of[marker] = restore[1]
-                    else:
-                        del ids_of[marker]
+            ids = word_ids.encode(block)
             binc = np.bincount(ids)
             if binc.size > counts.size:
                 counts = np.concatenate([counts, np.zeros(max(binc.size, 2 * counts.size)
                                                           - counts.size, dtype=np.int64)])
             counts[:binc.size] += binc
-            out.write(ids.tobytes())
+            out.write(memoryview(ids).cast("B"))
             n_ids += ids.size
             n_words += ids.size - int(binc[0]) if binc.size else 0
             stage.update(where.offset, words=n_words)
-    words = list(ids_of)
-    del ids_of
-    assert words[0] == _corpus.NEWLINE_TOKEN
-    return _FirstPass(words[1:], counts[:len(words)].copy(), n_ids)
+    words = word_ids.words()
+    del word_ids
+    return _FirstPass(words, counts[:len(words) + 1].copy(), n_ids)
 
 
 def _remap_in_place(fh: BinaryIO, n_ids: int, lut: np.ndarray, stage=None) -> Tuple[int, int]:
