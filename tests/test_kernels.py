@@ -65,14 +65,21 @@ def test_cbow_update_matches_reference():
     np.testing.assert_allclose(syn1, want1, atol=1e-6)
 
 
-def test_hogbatch_update_matches_reference():
+@pytest.mark.parametrize("contexts, targets", [
+    ([2, 4, 2, 9], [4, 0, 11, 7, 0]),  # repeated context and target words are allowed
+    ([2, 4, 2], [4, 0, 0, 7, 11, 0, 3]),  # odd m; a target three times, twice in one tile
+    ([5], [1]),
+    ([3, 3, 3, 3, 3], [6, 6, 6]),  # all contexts alike, all targets alike
+    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [0, 11, 3, 4, 10, 9])])  # contexts that are also targets
+def test_hogbatch_update_matches_reference(contexts, targets):
     syn0, syn1 = _weights(seed=5)
-    contexts = np.array([2, 4, 2, 9], dtype=np.int64)  # a repeated context word is allowed
-    targets = np.array([4, 0, 11, 7, 0], dtype=np.int64)
+    contexts = np.array(contexts, dtype=np.int64)
+    targets = np.array(targets, dtype=np.int64)
+    m, k = contexts.size, targets.size
     want0, want1 = ref.hogbatch_update(syn0, syn1, contexts, targets, 0.05, SIG)
     d = syn0.shape[1]
-    hogbatch_update(as_weights(syn0, syn1), contexts, 4, targets, 5, np.float32(0.05), SIG, LOGSIG,
-                    np.zeros(4 * 5, np.float32), np.zeros((4, d), np.float32))
+    hogbatch_update(as_weights(syn0, syn1), contexts, m, targets, k, np.float32(0.05), SIG,
+                    LOGSIG, np.zeros(m * k, np.float32), np.zeros((m, d), np.float32))
     np.testing.assert_allclose(syn0, want0, atol=1e-6)
     np.testing.assert_allclose(syn1, want1, atol=1e-6)
 
