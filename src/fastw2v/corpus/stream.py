@@ -38,7 +38,6 @@ import numpy as np
 from ..base.paths import PathLike
 from ..base.progress import SILENT, Progress
 from ..base.text import count
-from ..kernels.tokens import WordIds
 from . import reader as _corpus
 from ..errors import CorpusError, ModelFormatError
 from .vocab import Vocab
@@ -315,6 +314,7 @@ def _encode_blocks(blocks: Iterable[bytes], vocab: Vocab, out: BinaryIO,
         lookup = _vocab_lookup(vocab)
         encode = lambda block: _encode_block(block, lookup, vocab)  # noqa: E731
     else:
+        from ..kernels.tokens import WordIds  # see _first_pass
         word_ids = WordIds((w.encode("utf-8") for w in vocab.words), insert=False,
                            newline_id=SENTENCE_END, missing_id=_OOV)
         encode = word_ids.encode
@@ -351,6 +351,9 @@ class _FirstPass:
 def _first_pass(path: Path, out: BinaryIO, chunk_bytes: int,
                 progress: Progress = SILENT) -> _FirstPass:
     """Write provisional ids (first-seen order, 0 = newline) of every token to ``out``."""
+    # Imported here, not at the top: opening a cached stream needs no numba (~65 MB and half a
+    # second to import).
+    from ..kernels.tokens import WordIds
     word_ids = WordIds(insert=True, first_id=1, newline_id=0)  # compiled split and look-up
     counts = np.zeros(1 << 16, dtype=np.int64)
     n_ids = 0
