@@ -24,6 +24,7 @@ counted with pruning (:func:`fastw2v.corpus.reader.count_words`) and then encode
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import logging
@@ -312,7 +313,7 @@ def _encode_blocks(blocks: Iterable[bytes], vocab: Vocab, out: BinaryIO,
     replaced_words = any("\ufffd" in w for w in vocab.words)
     if replaced_words:
         lookup = _vocab_lookup(vocab)
-        encode = lambda block: _encode_block(block, lookup, vocab)  # noqa: E731
+        encode = functools.partial(_encode_block, lookup=lookup, vocab=vocab)
     else:
         from ..kernels.tokens import WordIds  # see _first_pass
         word_ids = WordIds((w.encode("utf-8") for w in vocab.words), insert=False,
