@@ -72,11 +72,16 @@ def _is_space(b):
 
 
 @inline_kernel
+def _hash_byte(h, b):
+    """One FNV-1a step: the hash ``h`` of a word extended by the byte ``b``."""
+    return (h ^ np.uint64(b)) * _FNV_PRIME
+
+
+@inline_kernel
 def _hash(data, start, end):
     h = _FNV_OFFSET
     for i in range(start, end):
-        h ^= np.uint64(data[i])
-        h *= _FNV_PRIME
+        h = _hash_byte(h, data[i])
     return h
 
 
@@ -142,13 +147,13 @@ def encode_bytes(data, pos, table, insert, first_id, newline_id, missing_id, out
                 n_out += 1
             pos += 1
             continue
-        h = (_FNV_OFFSET ^ np.uint64(b)) * _FNV_PRIME  # hashed while the token is scanned
+        h = _hash_byte(_FNV_OFFSET, b)  # the token is hashed while it is scanned
         end = pos + 1
         while end < size:
             c = data[end]
             if _is_space(c):
                 break
-            h = (h ^ np.uint64(c)) * _FNV_PRIME
+            h = _hash_byte(h, c)
             end += 1
         s = _find(table, data, pos, end, h)
         w = table.slots[s]
