@@ -290,8 +290,8 @@ class WordIds:
         """The words, in id order."""
         t = self._table
         n = int(t.n_words[0])
-        arena = t.arena.tobytes() if n else b""
         off = t.offsets[:n + 1].tolist()
+        arena = t.arena[:off[-1]].tobytes()  # the bytes in use, not the free tail
         return [arena[off[i]:off[i + 1]] for i in range(n)]
 
     def nbytes(self) -> Tuple[int, int]:
