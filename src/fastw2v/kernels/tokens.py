@@ -108,6 +108,20 @@ def _find(table, data, start, end, h):
         s = (s + 1) & mask
 
 
+@inline_kernel
+def _append(table, data, start, end, h):
+    """Store ``data[start:end]`` (hash ``h``) as the next word and return its index; ``table``
+    has room for it, and placing the index in a slot is the caller's business."""
+    w = table.n_words[0]
+    o = table.offsets[w]
+    for k in range(end - start):
+        table.arena[o + k] = data[start + k]
+    table.offsets[w + 1] = o + (end - start)
+    table.hashes[w] = h
+    table.n_words[0] = w + 1
+    return w
+
+
 @kernel
 def encode_bytes(data, pos, table, insert, first_id, newline_id, missing_id, out, n_out):
     """Write the ids of the tokens of ``data[pos:]`` to ``out[n_out:]``.
@@ -163,15 +177,10 @@ def encode_bytes(data, pos, table, insert, first_id, newline_id, missing_id, out
             out[n_out] = missing_id
         else:
             w = table.n_words[0]
-            o = table.offsets[w]
-            if w + 1 > max_load or w + 1 > max_words or o + (end - pos) > table.arena.size:
+            if (w + 1 > max_load or w + 1 > max_words
+                    or table.offsets[w] + (end - pos) > table.arena.size):
                 return FULL, pos, n_out
-            for k in range(end - pos):
-                table.arena[o + k] = data[pos + k]
-            table.offsets[w + 1] = o + (end - pos)
-            table.hashes[w] = h
-            table.slots[s] = w
-            table.n_words[0] = w + 1
+            table.slots[s] = _append(table, data, pos, end, h)
             out[n_out] = first_id + w
         n_out += 1
         pos = end
@@ -187,15 +196,9 @@ def _add_words(table, data, ends):
         end = ends[i]
         h = _hash(data, start, end)
         s = _find(table, data, start, end, h)
-        w = table.n_words[0]
-        o = table.offsets[w]
-        for k in range(end - start):
-            table.arena[o + k] = data[start + k]
-        table.offsets[w + 1] = o + (end - start)
-        table.hashes[w] = h
+        w = _append(table, data, start, end, h)
         if table.slots[s] == EMPTY:
             table.slots[s] = w
-        table.n_words[0] = w + 1
         start = end
 
 
